@@ -1,0 +1,3 @@
+from materiel.cli import main
+
+main()

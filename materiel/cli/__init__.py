@@ -1,0 +1,38 @@
+"""The `materiel` command line: thin wiring of scenario → engine → analysis → report.
+
+Bad input (an `InputError`) prints one line per problem and exits with status 2; Ctrl-C
+exits with status 130. Each command group lives in its own module of this package.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from materiel.errors import InputError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="Model a country's wartime defense industry against what the front loses and consumes.")
+
+from materiel.cli import core  # noqa: E402,F401  (registers commands on `app`)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `materiel` command."""
+    try:
+        code = app(args=argv, prog_name="materiel", standalone_mode=False)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        sys.exit(2)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

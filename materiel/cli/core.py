@@ -1,0 +1,113 @@
+"""`materiel run`, `validate` and `scenarios`."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from materiel.cli import app
+from materiel.cli.options import with_overrides, write_json
+from materiel.report.document import summary_document
+from materiel.report.terminal import summary_table
+from materiel.scenario.loading import builtin_names, load
+from materiel.scenario.schema import Scenario, iter_quantities
+from materiel.simulate import simulate
+
+DEFAULT_SCENARIO = "russia-ukraine-2022"
+console = Console()
+errors = Console(stderr=True)
+
+scenarios_app = typer.Typer(no_args_is_help=True, help="Built-in scenarios and the scenario format.")
+app.add_typer(scenarios_app, name="scenarios")
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="Built-in scenario name or YAML file")] = DEFAULT_SCENARIO,
+    runs: Annotated[int, typer.Option(min=1, help="Number of runs in the ensemble")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same results")] = 0,
+    horizon: Annotated[Optional[str], typer.Option(help="Last date simulated (YYYY-MM-DD)")] = None,
+    step: Annotated[Optional[str], typer.Option(help="Time step: day, week or month")] = None,
+    json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the summary as JSON to this file")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors")] = False,
+) -> None:
+    """Run an ensemble and print, per side and line, supply/demand, storage run-out and shortfall."""
+    loaded = load(scenario)
+    sc = with_overrides(loaded.scenario, horizon, step)
+    with _progress(quiet) as report:
+        ens = simulate(sc, runs=runs, seed=seed, progress=report)
+    doc = summary_document(ens, sc.name)
+    if json_path is not None:
+        write_json(json_path, doc)
+    if not quiet:
+        console.print(summary_table(doc))
+
+
+class _progress:
+    """A progress bar on stderr that appears only once a job has taken more than a second."""
+
+    DELAY = 1.0
+
+    def __init__(self, quiet: bool):
+        self.quiet, self.bar, self.task, self.began = quiet, None, None, time.monotonic()
+
+    def __enter__(self):
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        if self.quiet or not errors.is_terminal:
+            return
+        if self.bar is None and time.monotonic() - self.began > self.DELAY and done < total:
+            self.bar = Progress(TextColumn("runs"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                                console=errors, transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("runs", total=total)
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False
+
+
+@app.command()
+def validate(file: Annotated[str, typer.Argument(help="Scenario YAML file or built-in name")]) -> None:
+    """Check a scenario; exit 0 when valid, else 2 with one line per problem."""
+    loaded = load(file)
+    sc = loaded.scenario
+    n_lines = sum(len(s.lines) for s in sc.sides.values())
+    console.print(f"{loaded.origin}: valid — {len(sc.sides)} sides, {n_lines} lines, "
+                  f"{sum(1 for _ in iter_quantities(sc))} quantities, {len(sc.sources)} sources")
+
+
+@scenarios_app.command("list")
+def scenarios_list() -> None:
+    """List the built-in scenarios."""
+    table = Table(title="Built-in scenarios")
+    for col in ("name", "title", "period", "step", "sides and lines"):
+        table.add_column(col)
+    for name in builtin_names():
+        sc = load(name).scenario
+        lines = "; ".join(f"{s}: {', '.join(side.lines)}" for s, side in sc.sides.items())
+        table.add_row(name, sc.title, f"{sc.start} → {sc.horizon}", sc.step, lines)
+    console.print(table)
+
+
+@scenarios_app.command("schema")
+def scenarios_schema(
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write to this file instead of stdout")] = None,
+) -> None:
+    """Print the JSON Schema of the scenario format (for editors)."""
+    schema = Scenario.model_json_schema(by_alias=True)
+    if out is None:
+        typer.echo(json.dumps(schema, indent=2))
+    else:
+        write_json(out, schema)

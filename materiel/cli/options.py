@@ -1,0 +1,47 @@
+"""Parsing and checking command-line values that Typer does not check for us."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from materiel.errors import InputError, Problem
+from materiel.scenario.loading import check_references
+from materiel.scenario.schema import Scenario
+
+STEPS = ("day", "week", "month")
+
+
+def parse_date(value: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(Problem(option, message=f"expected a date as YYYY-MM-DD, got {value!r}")) from None
+
+
+def with_overrides(scenario: Scenario, horizon: str | None, step: str | None) -> Scenario:
+    """The scenario with --horizon and --step applied, checked again."""
+    update = {}
+    if horizon is not None:
+        update["horizon"] = parse_date(horizon, "--horizon")
+    if step is not None:
+        if step not in STEPS:
+            raise InputError(Problem("--step", message=f"expected one of {', '.join(STEPS)}, got {step!r}"))
+        update["step"] = step
+    if not update:
+        return scenario
+    changed = scenario.model_copy(update=update)
+    problems = [Problem("--horizon" if path == "horizon" else "options", path, None, msg)
+                for path, msg in check_references(changed)]
+    if problems:
+        raise InputError(problems)
+    return changed
+
+
+def write_json(path: Path, document: dict) -> None:
+    """Write a JSON document, or say clearly why it cannot be written."""
+    try:
+        path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(Problem(str(path), message=f"cannot write: {exc.strerror or exc}")) from None

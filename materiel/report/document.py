@@ -1,0 +1,38 @@
+"""The run's headline numbers as a JSON-ready document (`--json`, summary.json)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from materiel.analysis.outcomes import QUANTILES, Ensemble
+
+
+def summary_document(ens: Ensemble, scenario_name: str) -> dict:
+    """Scenario, seed, runs, horizon and per line: run-out, shortfall and supply/demand quantiles."""
+    table = ens.summary(QUANTILES)
+    keys = [f"p{round(q * 100)}" for q in QUANTILES]
+    lines = []
+    for row in table.to_dict("records"):
+        lines.append({
+            "side": row["side"],
+            "line": row["line"],
+            "runout": {**{k: _iso(row[f"runout_{k}"]) for k in keys}, "probability": _num(row["runout_probability"])},
+            "shortfall": {k: _num(row[f"shortfall_{k}"]) for k in keys},
+            "supply_demand_ratio": {k: _num(row[f"supply_demand_ratio_{k}"]) for k in keys},
+        })
+    return {
+        "scenario": scenario_name,
+        "seed": ens.seed,
+        "runs": ens.runs,
+        "horizon": ens.layout.scenario.horizon.isoformat(),
+        "step": ens.layout.scenario.step,
+        "lines": lines,
+    }
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if isinstance(value, dt.date) else None
+
+
+def _num(value) -> float | None:
+    return None if value is None or value != value else round(float(value), 6)

@@ -1,0 +1,45 @@
+"""Rich tables for the terminal."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+
+def summary_table(doc: dict) -> Table:
+    """The headline table of a run from its summary document: P50 with [P10–P90] beneath."""
+    table = Table(title=f"{doc['scenario']}: {doc['runs']:,} runs, seed {doc['seed']}, to {doc['horizon']}",
+                  caption="P50 [P10–P90] across runs. Supply = produced + refurbished + imported.")
+    table.add_column("side")
+    table.add_column("line")
+    table.add_column("supply / demand", justify="right")
+    table.add_column("storage runs out", justify="right")
+    table.add_column("P(out)", justify="right")
+    table.add_column("shortfall", justify="right")
+    for row in doc["lines"]:
+        prob = row["runout"]["probability"]
+        table.add_row(
+            row["side"], row["line"],
+            _spread(row["supply_demand_ratio"], lambda v: f"{v:.2f}"),
+            _spread(row["runout"], lambda d: d, missing="after horizon") if prob is not None else "no storage",
+            f"{prob:.0%}" if prob is not None else "—",
+            _spread(row["shortfall"], compact),
+        )
+    return table
+
+
+def compact(value: float) -> str:
+    """12,345 → '12.3k'; 37,314,820 → '37.3M'."""
+    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.1f}{suffix}"
+    return f"{value:.0f}"
+
+
+def _spread(values: dict, fmt, missing: str = "—") -> str:
+    if all(values[k] is None for k in ("p10", "p50", "p90")):
+        return missing
+
+    def show(k):
+        return missing if values[k] is None else fmt(values[k])
+
+    return f"{show('p50')}\n[{show('p10')}–{show('p90')}]"

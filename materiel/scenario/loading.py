@@ -1,0 +1,172 @@
+"""Reading scenarios: YAML (safe loading, line numbers kept) → validated `Scenario`, or problems.
+
+Every problem names the file, the path inside the document, the YAML line and what was
+expected; `load_scenario` raises them together as one `InputError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from materiel.errors import InputError, Problem
+from materiel.scenario.schema import Scenario, iter_quantities
+
+BUILTIN_PACKAGE = "materiel.scenario.builtin"
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A validated scenario with the text it came from (for hashing and the run registry)."""
+
+    scenario: Scenario
+    text: str
+    origin: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+
+def builtin_names() -> list[str]:
+    """Names of the scenarios that ship with materiel."""
+    folder = resources.files(BUILTIN_PACKAGE)
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def resolve(name_or_path: str | Path) -> tuple[str, str]:
+    """Return (origin shown in messages, text) for a built-in name or a file path."""
+    name = str(name_or_path)
+    if name in builtin_names():
+        return f"{name} (built-in)", resources.files(BUILTIN_PACKAGE).joinpath(f"{name}.yaml").read_text()
+    path = Path(name_or_path)
+    if not path.exists():
+        hint = f"; built-in scenarios: {', '.join(builtin_names())}" if not path.suffix else ""
+        raise InputError(Problem(str(path), message=f"no such file or built-in scenario{hint}"))
+    if path.is_dir():
+        raise InputError(Problem(str(path), message="is a directory; expected a scenario YAML file"))
+    try:
+        return str(path), path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(Problem(str(path), message=f"cannot be read as UTF-8 text: {exc}")) from None
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """Load and validate a built-in scenario (by name) or a YAML file; raise InputError if bad."""
+    return load(name_or_path).scenario
+
+
+def load(name_or_path: str | Path) -> LoadedScenario:
+    """Like `load_scenario`, keeping the source text and where it came from."""
+    origin, text = resolve(name_or_path)
+    return parse(text, origin)
+
+
+def parse(text: str, origin: str = "<text>") -> LoadedScenario:
+    """Validate scenario YAML text; `origin` names it in problems."""
+    data, lines = _read_yaml(text, origin)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise InputError([_problem(origin, lines, err) for err in exc.errors()]) from None
+    problems = [Problem(origin, path, _line(lines, path), msg) for path, msg in check_references(scenario)]
+    if problems:
+        raise InputError(problems)
+    return LoadedScenario(scenario, text, origin)
+
+
+def check_references(scenario: Scenario) -> list[tuple[str, str]]:
+    """Checks across fields: time frame, cited sources, suppliers' lines. Returns (path, message)."""
+    found: list[tuple[str, str]] = []
+    if scenario.horizon <= scenario.start:
+        found.append(("horizon", f"expected a date after start ({scenario.start}), got {scenario.horizon}"))
+    for path, q in iter_quantities(scenario):
+        for sid in q.source:
+            if sid not in scenario.sources:
+                found.append((f"{path}.source", f"unknown source id {sid!r}; expected one of the ids under `sources`"))
+    for sname, side in scenario.sides.items():
+        for pname, supplier in side.suppliers.items():
+            if supplier.line not in side.lines:
+                found.append((f"sides.{sname}.suppliers.{pname}.line",
+                              f"no line {supplier.line!r} on side {sname!r}; expected one of: {', '.join(side.lines)}"))
+    return found
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Safe loader that rejects duplicate keys."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def _read_yaml(text: str, origin: str) -> tuple[object, dict[str, int]]:
+    if not text.strip():
+        raise InputError(Problem(origin, message="is empty; expected a scenario (a YAML mapping)"))
+    try:
+        loader = _LineLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        what = getattr(exc, "problem", None) or str(exc)
+        raise InputError(Problem(origin, line=line, message=f"malformed YAML: {what}")) from None
+    if not isinstance(data, dict):
+        raise InputError(Problem(origin, line=1, message=f"expected a mapping at the top, got {type(data).__name__}"))
+    lines: dict[str, int] = {}
+    _index_lines(node, "", lines)
+    return data, lines
+
+
+def _index_lines(node, path: str, lines: dict[str, int]) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            child = f"{path}.{key_node.value}" if path else str(key_node.value)
+            lines[child] = key_node.start_mark.line + 1
+            _index_lines(value_node, child, lines)
+            lines[child] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index_lines(item, f"{path}.{i}" if path else str(i), lines)
+
+
+def _line(lines: dict[str, int], path: str) -> int | None:
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path.rpartition(".")[0]
+    return lines.get("")
+
+
+def _problem(origin: str, lines: dict[str, int], err: dict) -> Problem:
+    loc = [str(p) for p in err["loc"] if not str(p).startswith(("function-after", "function-before"))]
+    path = ".".join(loc)
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "missing":
+        msg = "required field is missing"
+    elif err["type"] == "extra_forbidden":
+        msg = "unknown field (check the spelling)"
+    elif "input" in err and err["type"] not in ("value_error", "assertion_error"):
+        msg = f"{msg}, got {_short(err['input'])}"
+    return Problem(origin, path, _line(lines, path), msg)
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -1,0 +1,167 @@
+"""Quantities (a number with its uncertainty and its sources) and schedules (quantities over time).
+
+A quantity is written in YAML as a bare number or a mapping:
+
+    2.5                                    # a point value, no source
+    {value: 2.5, source: iiss-2024}        # a point value
+    {low: 3, high: 6, source: havryliuk}   # uniform
+    {low: 1, likely: 2, high: 4}           # triangular (add dist: pert for PERT)
+    {mean: 10, sd: 2}                      # normal
+    {median: 10, sigma: 0.3}               # lognormal (sigma of the log)
+
+Each field that holds a quantity has a domain (e.g. a stock is >= 0, a yield is in [0, 1]):
+the whole support of a bounded distribution must lie inside it, and draws from the unbounded
+ones (normal) are clipped to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+Dist = Literal["point", "uniform", "triangular", "pert", "normal", "lognormal"]
+Per = Literal["day", "week", "month", "year"]
+
+DAYS_PER: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 365.25 / 12, "year": 365.25}
+
+
+class Quantity(BaseModel):
+    """A number, possibly uncertain, with the ids of the sources that justify it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+    value: float | None = None
+    low: float | None = None
+    likely: float | None = None
+    high: float | None = None
+    mean: float | None = None
+    sd: float | None = None
+    median: float | None = None
+    sigma: float | None = None
+    dist: Dist | None = None
+    source: list[str] = Field(default_factory=list)
+    note: str | None = None
+
+    _bounds: tuple[float, float] = PrivateAttr(default=(-math.inf, math.inf))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_number(cls, data):
+        if isinstance(data, bool):
+            raise ValueError("expected a number or a quantity mapping, got a boolean")
+        if isinstance(data, (int, float)):
+            return {"value": data}
+        if isinstance(data, dict) and isinstance(data.get("source"), str):
+            return {**data, "source": [data["source"]]}
+        return data
+
+    @model_validator(mode="after")
+    def _infer_dist(self) -> Quantity:
+        given = {k for k in ("value", "low", "likely", "high", "mean", "sd", "median", "sigma")
+                 if getattr(self, k) is not None}
+        shapes: dict[frozenset, tuple[Dist, ...]] = {
+            frozenset({"value"}): ("point",),
+            frozenset({"low", "high"}): ("uniform",),
+            frozenset({"low", "likely", "high"}): ("triangular", "pert"),
+            frozenset({"mean", "sd"}): ("normal",),
+            frozenset({"median", "sigma"}): ("lognormal",),
+        }
+        allowed = shapes.get(frozenset(given))
+        if allowed is None:
+            raise ValueError(
+                "expected one of: value; low+high; low+likely+high; mean+sd; median+sigma "
+                f"(got {', '.join(sorted(given)) or 'no number'})")
+        if self.dist is None:
+            self.dist = allowed[0]
+        elif self.dist not in allowed:
+            raise ValueError(f"dist {self.dist!r} does not take {', '.join(sorted(given))}")
+        for name in given:
+            if not math.isfinite(getattr(self, name)):
+                raise ValueError(f"{name} must be a finite number")
+        if self.low is not None and self.low > self.high:
+            raise ValueError(f"low ({self.low:g}) must not exceed high ({self.high:g})")
+        if self.likely is not None and not self.low <= self.likely <= self.high:
+            raise ValueError(f"likely ({self.likely:g}) must lie between low and high")
+        if (self.sd is not None and self.sd < 0) or (self.sigma is not None and self.sigma < 0):
+            raise ValueError("a spread (sd, sigma) must be >= 0")
+        if self.median is not None and self.median <= 0:
+            raise ValueError("a lognormal median must be > 0")
+        return self
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The domain of the field this quantity fills; draws are clipped to it."""
+        return self._bounds
+
+    def support(self) -> tuple[float, float]:
+        """Smallest and largest value the distribution can take (before clipping)."""
+        if self.dist == "point":
+            return self.value, self.value
+        if self.dist in ("uniform", "triangular", "pert"):
+            return self.low, self.high
+        if self.dist == "normal":
+            return (-math.inf, math.inf) if self.sd > 0 else (self.mean, self.mean)
+        return (0.0, math.inf) if self.sigma > 0 else (self.median, self.median)
+
+    def central(self) -> float:
+        """The median of the distribution (the deterministic value of this quantity)."""
+        from materiel.engine.sampling import quantile  # local: sampling depends on this module
+
+        return float(quantile(self, 0.5))
+
+    def describe(self) -> str:
+        """Short human form: '12', '3–6', '1 / 2 / 4 (pert)', 'N(10, 2)'."""
+        if self.dist == "point":
+            return f"{self.value:,.4g}"
+        if self.dist == "uniform":
+            return f"{self.low:,.4g}–{self.high:,.4g}"
+        if self.dist in ("triangular", "pert"):
+            return f"{self.low:,.4g} / {self.likely:,.4g} / {self.high:,.4g} ({self.dist})"
+        if self.dist == "normal":
+            return f"normal({self.mean:,.4g}, sd {self.sd:,.4g})"
+        return f"lognormal(median {self.median:,.4g}, sigma {self.sigma:,.4g})"
+
+
+def _bounded(lower: float, upper: float, what: str):
+    def check(q: Quantity) -> Quantity:
+        lo, hi = q.support()
+        if q.dist == "normal":  # unbounded: only its centre must lie in the domain
+            lo = hi = q.mean
+        if lo < lower or hi > upper:
+            raise ValueError(f"expected {what}, got {q.describe()}")
+        q._bounds = (lower, upper)
+        return q
+
+    return AfterValidator(check)
+
+
+NonNegative = Annotated[Quantity, _bounded(0.0, math.inf, "a value >= 0")]
+Fraction = Annotated[Quantity, _bounded(0.0, 1.0, "a fraction between 0 and 1")]
+
+
+class Schedule(BaseModel):
+    """A rate that changes over time: quantities at dates, held or interpolated between them.
+
+    Before the first date the first value holds; after the last date the last value holds.
+    Rates are per `per` (day, week, month = 365.25/12 days, or year = 365.25 days).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    per: Per = "day"
+    interpolation: Literal["hold", "linear"] = "hold"
+    values: dict[dt.date, NonNegative]
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Schedule:
+        dates = list(self.values)
+        if not dates:
+            raise ValueError("a schedule needs at least one date: value")
+        for earlier, later in zip(dates, dates[1:]):
+            if later <= earlier:
+                raise ValueError(f"dates must increase: {later} comes after {earlier}")
+        return self

@@ -1,0 +1,148 @@
+"""The scenario format: sides, their lines, suppliers and workforce, and the sources cited.
+
+Field names here are the YAML keys. `materiel scenarios schema` prints the JSON Schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from materiel.scenario.quantity import Fraction, NonNegative, Per, Quantity, Schedule
+
+Step = Literal["day", "week", "month"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Source(_Strict):
+    """A public source that quantities cite by its id."""
+
+    title: str
+    author: str = Field(description="Author or publisher")
+    date: dt.date | str = Field(description="Publication date (ISO) or a period such as '2024-02'")
+    url: str | None = None
+    note: str | None = None
+
+
+class StorageClass(_Strict):
+    """Units in storage of one condition; drawn in the order the classes are written."""
+
+    stock: NonNegative = Field(description="Units in this class at the start")
+    yield_: Fraction = Field(alias="yield", description="Fraction of units drawn that come out serviceable")
+
+
+class Production(_Strict):
+    """New production: capacity ramps from `base` to `base × multiplier` over `ramp_years`."""
+
+    per: Per = Field("year", description="Time unit of `base`")
+    base: NonNegative = Field(description="Capacity at the start of the ramp, units per `per`")
+    multiplier: NonNegative = Field(default_factory=lambda: Quantity(value=1.0))
+    ramp_start: dt.date | None = Field(None, description="When the ramp begins (default: scenario start)")
+    ramp_years: NonNegative = Field(default_factory=lambda: Quantity(value=0.0))
+    workers_per_unit: NonNegative = Field(
+        default_factory=lambda: Quantity(value=0.0),
+        description="Workers needed per unit of annual capacity (0: needs no workers)")
+    priority: int = Field(0, description="Lower numbers get scarce workers first")
+
+
+class Line(_Strict):
+    """One materiel category a side fields: its stocks, production, refurbishment and demand."""
+
+    unit: str = "units"
+    note: str | None = None
+    front: NonNegative = Field(default_factory=lambda: Quantity(value=0.0),
+                               description="Units in the field at the start")
+    transit_days: NonNegative = Field(default_factory=lambda: Quantity(value=0.0),
+                                      description="Days from factory or depot to the front")
+    storage: dict[str, StorageClass] = Field(default_factory=dict)
+    refurbish: Schedule | None = Field(None, description="Most units drawn from storage per time unit")
+    production: Production | None = None
+    demand: Schedule = Field(description="Losses or consumption the front incurs per time unit")
+
+
+class Delivery(_Strict):
+    """A quantity delivered evenly over the days from `start` up to (not including) `end`."""
+
+    start: dt.date
+    end: dt.date
+    quantity: NonNegative
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Delivery:
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must come after start ({self.start})")
+        return self
+
+
+class Supplier(_Strict):
+    """An outside supplier (an ally) delivering to one of the side's lines."""
+
+    line: str = Field(description="The receiving line of this side")
+    transit_days: NonNegative = Field(default_factory=lambda: Quantity(value=0.0))
+    deliveries: list[Delivery]
+    note: str | None = None
+
+
+class Workforce(_Strict):
+    """The side's defense-industry workers: they grow toward what production needs."""
+
+    initial: NonNegative
+    pool: NonNegative = Field(description="Most workers the industry can employ")
+    hiring: NonNegative = Field(description="Most net hires per year")
+    note: str | None = None
+
+
+class Side(_Strict):
+    """A party to the war: its lines, its suppliers and its workforce."""
+
+    note: str | None = None
+    workforce: Workforce | None = None
+    lines: dict[str, Line]
+    suppliers: dict[str, Supplier] = Field(default_factory=dict)
+
+
+class Scenario(_Strict):
+    """A whole scenario: time frame, sides and the sources its numbers cite."""
+
+    name: str
+    title: str = ""
+    description: str = ""
+    start: dt.date
+    horizon: dt.date
+    step: Step = "week"
+    sources: dict[str, Source] = Field(default_factory=dict)
+    sides: dict[str, Side]
+
+    def line_keys(self) -> list[tuple[str, str]]:
+        """Every (side, line) pair in document order."""
+        return [(s, l) for s, side in self.sides.items() for l in side.lines]
+
+
+def iter_quantities(model: BaseModel, prefix: str = ""):
+    """Yield (path, quantity) for every quantity written in a model, paths as in the YAML document.
+
+    Defaults the document leaves out are skipped: they are not claims that need a source.
+    """
+    for name, field in type(model).model_fields.items():
+        if name not in model.model_fields_set:
+            continue
+        key = field.alias or name
+        yield from _walk(getattr(model, name), f"{prefix}{key}")
+
+
+def _walk(value, path: str):
+    if isinstance(value, Quantity):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        yield from iter_quantities(value, path + ".")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _walk(v, f"{path}.{k.isoformat() if isinstance(k, dt.date) else k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _walk(v, f"{path}.{i}")
