@@ -105,7 +105,7 @@ def sample_inputs(lay: Layout, seed: int, runs: np.ndarray) -> Inputs:
 
     def scheduled(schedule, path: str) -> np.ndarray:
         values = np.stack([q(v, f"{path}.values.{d.isoformat()}") for d, v in schedule.values.items()], axis=1)
-        return values @ schedule_weights(schedule, lay.edges).T
+        return weighted(values, schedule_weights(schedule, lay.edges))
 
     def in_steps(days: np.ndarray) -> np.ndarray:
         return np.rint(days / DAYS_PER[sc.step]).astype(np.int64)
@@ -141,7 +141,7 @@ def sample_inputs(lay: Layout, seed: int, runs: np.ndarray) -> Inputs:
     for p, (s, name) in enumerate(lay.suppliers):
         sup, path = sc.sides[s].suppliers[name], f"sides.{s}.suppliers.{name}"
         amounts = np.stack([q(d.quantity, f"{path}.deliveries.{j}.quantity") for j, d in enumerate(sup.deliveries)], axis=1)
-        inp.imports[:, :, p] = amounts @ delivery_weights(sup.deliveries, lay.edges).T
+        inp.imports[:, :, p] = weighted(amounts, delivery_weights(sup.deliveries, lay.edges))
         inp.import_delay[:, p] = in_steps(q(sup.transit_days, f"{path}.transit_days"))
 
     for k, s in enumerate(lay.sides):
@@ -151,3 +151,8 @@ def sample_inputs(lay: Layout, seed: int, runs: np.ndarray) -> Inputs:
             inp.pool[:, k] = q(wf.pool, f"{path}.pool")
             inp.hiring[:, :, k] = q(wf.hiring, f"{path}.hiring")[:, None] * step_days[None, :] / YEAR
     return inp
+
+
+def weighted(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """values [R, K] · weights [T, K] → [R, T], summed the same way whatever R (unlike BLAS)."""
+    return (values[:, None, :] * weights[None, :, :]).sum(axis=2)

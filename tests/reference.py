@@ -1,0 +1,193 @@
+"""A plain, per-run reference implementation of the model, written for reading, not speed.
+
+It re-derives every per-step input from the scenario day by day (no weight matrices) and
+steps one run with scalar Python. The engine must match it to float tolerance.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from materiel.engine.sampling import draw
+from materiel.scenario.quantity import DAYS_PER
+
+import numpy as np
+
+YEAR = 365.25
+
+
+def value(q, path, seed, run):
+    return float(draw(q, path, seed, np.array([run]))[0])
+
+
+def schedule_on_day(schedule, day: dt.date, values: list[float]) -> float:
+    """Rate per day of a schedule on one day."""
+    dates = list(schedule.values)
+    if day <= dates[0]:
+        v = values[0]
+    elif day >= dates[-1]:
+        v = values[-1]
+    else:
+        k = max(i for i, d in enumerate(dates) if d <= day)
+        if schedule.interpolation == "hold":
+            v = values[k]
+        else:
+            span = (dates[k + 1] - dates[k]).days
+            frac = (day - dates[k]).days / span
+            v = values[k] * (1 - frac) + values[k + 1] * frac
+    return v / DAYS_PER[schedule.per]
+
+
+def step_amount(schedule, values, first: dt.date, last_exclusive: dt.date) -> float:
+    total, day = 0.0, first
+    while day < last_exclusive:
+        total += schedule_on_day(schedule, day, values)
+        day += dt.timedelta(days=1)
+    return total
+
+
+def ramp_integral(x: float, r: float) -> float:
+    """∫_0^x clip(u / r, 0, 1) du."""
+    r = max(r, 1e-9)
+    if x <= 0:
+        return 0.0
+    if x <= r:
+        return x * x / (2 * r)
+    return x - r / 2
+
+
+def reference_run(scenario, edges: list[dt.date], seed: int, run: int) -> dict:
+    """Trajectories of one run: {(side, line): {variable: [per step]}} and workforce per side."""
+    step_len = DAYS_PER[scenario.step]
+    lines = [(s, l) for s, side in scenario.sides.items() for l in side.lines]
+    T = len(edges) - 1
+    q = lambda quantity, path: value(quantity, path, seed, run)  # noqa: E731
+
+    state, params = {}, {}
+    for s, name in lines:
+        line, path = scenario.sides[s].lines[name], f"sides.{s}.lines.{name}"
+        classes = [(q(c.stock, f"{path}.storage.{cn}.stock"), q(c.yield_, f"{path}.storage.{cn}.yield"))
+                   for cn, c in line.storage.items()]
+        p = {
+            "demand": [q(v, f"{path}.demand.values.{d.isoformat()}") for d, v in line.demand.values.items()],
+            "refurb": [q(v, f"{path}.refurbish.values.{d.isoformat()}") for d, v in line.refurbish.values.items()]
+            if line.refurbish else None,
+            "delay": int(round(q(line.transit_days, f"{path}.transit_days") / step_len)),
+            "yields": [y for _, y in classes],
+        }
+        if line.production:
+            pr, pp = line.production, f"{path}.production"
+            p["base"] = q(pr.base, f"{pp}.base") / DAYS_PER[pr.per]
+            p["mult"] = q(pr.multiplier, f"{pp}.multiplier")
+            p["ramp_days"] = q(pr.ramp_years, f"{pp}.ramp_years") * YEAR
+            p["ramp_start"] = ((pr.ramp_start or scenario.start) - scenario.start).days
+            p["wpu"] = q(pr.workers_per_unit, f"{pp}.workers_per_unit")
+            p["priority"] = pr.priority
+        else:
+            p["priority"] = 0
+        params[(s, name)] = p
+        state[(s, name)] = {"front": q(line.front, f"{path}.front"), "stock": [c for c, _ in classes],
+                            "arrivals": {}}
+
+    supplier_params = []
+    for s, side in scenario.sides.items():
+        for pn, sup in side.suppliers.items():
+            path = f"sides.{s}.suppliers.{pn}"
+            supplier_params.append({
+                "line": (s, sup.line),
+                "delay": int(round(q(sup.transit_days, f"{path}.transit_days") / step_len)),
+                "deliveries": [(d.start, d.end, q(d.quantity, f"{path}.deliveries.{j}.quantity"))
+                               for j, d in enumerate(sup.deliveries)],
+            })
+
+    workforce = {}
+    for s, side in scenario.sides.items():
+        wf = side.workforce
+        if wf is None:
+            workforce[s] = None
+        else:
+            path = f"sides.{s}.workforce"
+            workforce[s] = {"workers": q(wf.initial, f"{path}.initial"), "pool": q(wf.pool, f"{path}.pool"),
+                            "hiring": q(wf.hiring, f"{path}.hiring")}
+
+    out = {key: {v: [] for v in ("front", "pipeline", "storage", "demand", "lost", "shortfall", "produced",
+                                 "refurbished", "drawn", "imported", "arrived", "coverage")} for key in lines}
+    workers_out = {s: [] for s in scenario.sides}
+
+    for t in range(T):
+        a, b = edges[t], edges[t + 1]
+        days = (b - a).days
+        x0, x1 = (a - scenario.start).days, (b - scenario.start).days
+
+        # production capacity and workers needed, per line
+        capacity, needed = {}, {}
+        for key in lines:
+            p = params[key]
+            if "base" in p:
+                frac = (ramp_integral(x1 - p["ramp_start"], p["ramp_days"])
+                        - ramp_integral(x0 - p["ramp_start"], p["ramp_days"])) / days
+                per_day = p["base"] * (1 + (p["mult"] - 1) * frac)
+                capacity[key] = per_day * days
+                needed[key] = per_day * YEAR * p["wpu"]
+            else:
+                capacity[key], needed[key] = 0.0, 0.0
+
+        # workforce coverage in priority order, then hiring
+        cover = {}
+        for s in scenario.sides:
+            keys = [k for k in lines if k[0] == s]
+            wf = workforce[s]
+            if wf is None:
+                cover.update({k: 1.0 for k in keys})
+                continue
+            left = wf["workers"]
+            for prio in sorted({params[k]["priority"] for k in keys}):
+                group = [k for k in keys if params[k]["priority"] == prio]
+                need = sum(needed[k] for k in group)
+                share = min(1.0, left / need) if need > 0 else 1.0
+                cover.update({k: share for k in group})
+                left = max(left - share * need, 0.0)
+            target = min(sum(needed[k] for k in keys), wf["pool"])
+            wf["workers"] += min(max(target - wf["workers"], 0.0), wf["hiring"] * days / YEAR)
+            workers_out[s].append(wf["workers"])
+        for s in scenario.sides:
+            if workforce[s] is None:
+                workers_out[s].append(float("nan"))
+
+        imported = {k: 0.0 for k in lines}
+        for sp in supplier_params:
+            amount = 0.0
+            for start, end, quantity in sp["deliveries"]:
+                overlap = max(0, (min(b, end) - max(a, start)).days)
+                amount += quantity * overlap / (end - start).days
+            imported[sp["line"]] += amount
+            arr = state[sp["line"]]["arrivals"]
+            arr[t + sp["delay"]] = arr.get(t + sp["delay"], 0.0) + amount
+
+        for key in lines:
+            s, name = key
+            line, p, st = scenario.sides[s].lines[name], params[key], state[key]
+            produced = capacity[key] * cover[key]
+            room = step_amount(line.refurbish, p["refurb"], a, b) if line.refurbish else 0.0
+            drawn = refurbished = 0.0
+            for c, y in enumerate(p["yields"]):
+                if y <= 0:
+                    continue
+                take = min(st["stock"][c], room)
+                st["stock"][c] -= take
+                room -= take
+                drawn += take
+                refurbished += take * y
+            st["arrivals"][t + p["delay"]] = st["arrivals"].get(t + p["delay"], 0.0) + produced + refurbished
+            arrived = st["arrivals"].pop(t, 0.0)
+            demand = step_amount(line.demand, p["demand"], a, b)
+            available = st["front"] + arrived
+            lost = min(demand, available)
+            st["front"] = available - lost
+            record = {"front": st["front"], "pipeline": sum(st["arrivals"].values()), "storage": sum(st["stock"]),
+                      "demand": demand, "lost": lost, "shortfall": demand - lost, "produced": produced,
+                      "refurbished": refurbished, "drawn": drawn, "imported": imported[key], "arrived": arrived,
+                      "coverage": cover[key]}
+            for v, x in record.items():
+                out[key][v].append(x)
+    return {"lines": out, "workforce": workers_out}

@@ -1,0 +1,87 @@
+"""Hypothesis strategies: random but valid scenarios exercising every part of the model."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import strategies as st
+
+START = dt.date(2022, 1, 1)
+
+
+@st.composite
+def quantity(draw, low=0.0, high=100.0):
+    a = draw(st.floats(low, high, allow_nan=False))
+    kind = draw(st.sampled_from(["number", "point", "uniform", "triangular", "pert"]))
+    if kind == "number":
+        return a
+    if kind == "point":
+        return {"value": a}
+    b = draw(st.floats(a, high, allow_nan=False))
+    if kind == "uniform":
+        return {"low": a, "high": b}
+    return {"low": a, "likely": draw(st.floats(a, b, allow_nan=False)), "high": b, "dist": kind}
+
+
+@st.composite
+def schedule(draw, horizon_days: int, high: float):
+    n = draw(st.integers(1, 4))
+    offsets = sorted(draw(st.sets(st.integers(-10, horizon_days + 10), min_size=n, max_size=n)))
+    return {
+        "per": draw(st.sampled_from(["day", "week", "month", "year"])),
+        "interpolation": draw(st.sampled_from(["hold", "linear"])),
+        "values": {START + dt.timedelta(days=o): draw(quantity(0, high)) for o in offsets},
+    }
+
+
+@st.composite
+def line(draw, horizon_days: int):
+    doc = {
+        "front": draw(quantity(0, 500)),
+        "transit_days": draw(quantity(0, 40)),
+        "demand": draw(schedule(horizon_days, 200)),
+    }
+    n_classes = draw(st.integers(0, 3))
+    if n_classes:
+        doc["storage"] = {f"c{i}": {"stock": draw(quantity(0, 2000)), "yield": draw(quantity(0, 1))}
+                          for i in range(n_classes)}
+        doc["refurbish"] = draw(schedule(horizon_days, 300))
+    if draw(st.booleans()):
+        doc["production"] = {
+            "per": draw(st.sampled_from(["day", "month", "year"])),
+            "base": draw(quantity(0, 300)),
+            "multiplier": draw(quantity(0.5, 6)),
+            "ramp_start": START + dt.timedelta(days=draw(st.integers(-30, horizon_days))),
+            "ramp_years": draw(quantity(0, 2)),
+            "workers_per_unit": draw(quantity(0, 50)),
+            "priority": draw(st.integers(0, 2)),
+        }
+    return doc
+
+
+@st.composite
+def scenario_doc(draw):
+    step = draw(st.sampled_from(["day", "week", "month"]))
+    horizon_days = {"day": draw(st.integers(1, 60)), "week": draw(st.integers(7, 300)),
+                    "month": draw(st.integers(28, 900))}[step]
+    sides = {}
+    for s in range(draw(st.integers(1, 2))):
+        lines = {f"l{i}": draw(line(horizon_days)) for i in range(draw(st.integers(1, 3)))}
+        side = {"lines": lines}
+        if draw(st.booleans()):
+            side["workforce"] = {"initial": draw(quantity(0, 5000)), "pool": draw(quantity(0, 20000)),
+                                 "hiring": draw(quantity(0, 50000))}
+        suppliers = {}
+        for p in range(draw(st.integers(0, 2))):
+            deliveries = []
+            for _ in range(draw(st.integers(1, 3))):
+                a = draw(st.integers(-20, horizon_days))
+                b = draw(st.integers(a + 1, horizon_days + 30))
+                deliveries.append({"start": START + dt.timedelta(days=a), "end": START + dt.timedelta(days=b),
+                                   "quantity": draw(quantity(0, 5000))})
+            suppliers[f"p{p}"] = {"line": draw(st.sampled_from(sorted(lines))),
+                                  "transit_days": draw(quantity(0, 60)), "deliveries": deliveries}
+        side["suppliers"] = suppliers
+        sides[f"s{s}"] = side
+    return {"name": "random", "start": START, "horizon": START + dt.timedelta(days=horizon_days),
+            "step": step, "sides": sides}
