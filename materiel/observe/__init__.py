@@ -1,1 +1,82 @@
-"""observe"""
+"""Observed loss series: Ukraine's General Staff daily counts and Oryx's confirmed losses.
+
+Loaders return daily cumulative counts (DatetimeIndex ``date``, one float column per series);
+:func:`daily_losses` and :func:`losses_per_period` turn them into flows for calibration.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from materiel.errors import InputError, Problem
+from materiel.observe.flows import daily_losses, losses_per_period
+from materiel.observe.general_staff import (
+    EQUIPMENT_FILE,
+    PERSONNEL_FILE,
+    load_corrections,
+    load_general_staff,
+)
+from materiel.observe.oryx import COLUMNS as ORYX_COLUMNS
+from materiel.observe.oryx import load_oryx_log
+
+__all__ = [
+    "daily_losses",
+    "load_corrections",
+    "load_general_staff",
+    "load_observed",
+    "load_oryx_log",
+    "losses_per_period",
+]
+
+
+def load_observed(path: str | Path) -> pd.DataFrame:
+    """Load whichever observed series ``path`` holds: General Staff JSON or Oryx's log CSV.
+
+    A directory is read as the General Staff's if it holds its equipment or personnel file, as
+    Oryx's if it holds ``log.csv`` (holding both is an error). A file is read as Oryx's log if
+    its first line is the log's header, as the General Staff's if it is a JSON list.
+    """
+    path = Path(path)
+    if path.is_dir():
+        gs = any((path / name).is_file() for name in (EQUIPMENT_FILE, PERSONNEL_FILE))
+        oryx = (path / "log.csv").is_file()
+        if gs and oryx:
+            raise InputError(
+                Problem(
+                    file=str(path),
+                    message="holds both General Staff files and an Oryx log.csv: name one file",
+                )
+            )
+        if gs or oryx:
+            return load_general_staff(path) if gs else load_oryx_log(path)
+        raise InputError(
+            Problem(
+                file=str(path),
+                message=f"no observed series here: expected {EQUIPMENT_FILE}, {PERSONNEL_FILE} or log.csv",
+            )
+        )
+    if not path.is_file():
+        raise InputError(Problem(file=str(path), message="no such file or directory"))
+    head = _first_text(path)
+    if head.startswith("["):
+        return load_general_staff(path)
+    if head.split("\n", 1)[0].strip() == ",".join(ORYX_COLUMNS):
+        return load_oryx_log(path)
+    raise InputError(
+        Problem(
+            file=str(path),
+            message="not an observed series: expected General Staff JSON (a list of daily records) "
+            f"or an Oryx log CSV (header {','.join(ORYX_COLUMNS)})",
+        )
+    )
+
+
+def _first_text(path: Path) -> str:
+    """The start of the file, without leading white space or a byte-order mark."""
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace") as f:
+            return f.read(4096).lstrip()
+    except OSError as e:
+        raise InputError(Problem(file=str(path), message=f"cannot read: {e}")) from None
