@@ -6,7 +6,9 @@ expected; `load_scenario` raises them together as one `InputError`.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -155,7 +157,7 @@ def _line(lines: dict[str, int], path: str) -> int | None:
 
 
 def _problem(origin: str, lines: dict[str, int], err: dict) -> Problem:
-    loc = [str(p) for p in err["loc"] if not str(p).startswith(("function-after", "function-before"))]
+    loc = [_loc_part(p) for p in err["loc"] if not str(p).startswith(("function-after", "function-before"))]
     path = ".".join(loc)
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "missing":
@@ -165,6 +167,14 @@ def _problem(origin: str, lines: dict[str, int], err: dict) -> Problem:
     elif "input" in err and err["type"] not in ("value_error", "assertion_error"):
         msg = f"{msg}, got {_short(err['input'])}"
     return Problem(origin, path, _line(lines, path), msg)
+
+
+def _loc_part(part) -> str:
+    """A location step as written in YAML (dates as YYYY-MM-DD, whatever form pydantic gives)."""
+    if isinstance(part, dt.date):
+        return part.isoformat()
+    match = re.fullmatch(r"datetime\.date\((\d+), (\d+), (\d+)\)", str(part))
+    return dt.date(*map(int, match.groups())).isoformat() if match else str(part)
 
 
 def _short(value) -> str:

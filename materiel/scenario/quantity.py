@@ -20,7 +20,7 @@ import datetime as dt
 import math
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 Dist = Literal["point", "uniform", "triangular", "pert", "normal", "lognormal"]
 Per = Literal["day", "week", "month", "year"]
@@ -54,6 +54,9 @@ class Quantity(BaseModel):
             raise ValueError("expected a number or a quantity mapping, got a boolean")
         if isinstance(data, (int, float)):
             return {"value": data}
+        if not isinstance(data, dict):
+            raise ValueError("expected a number or a quantity mapping (value; low, high; low, likely, high; "
+                             f"mean, sd; median, sigma), got {data!r:.40}")
         if isinstance(data, dict) and isinstance(data.get("source"), str):
             return {**data, "source": [data["source"]]}
         return data
@@ -156,12 +159,13 @@ class Schedule(BaseModel):
     values: dict[dt.date, NonNegative]
     note: str | None = None
 
-    @model_validator(mode="after")
-    def _ordered(self) -> Schedule:
-        dates = list(self.values)
+    @field_validator("values")
+    @classmethod
+    def _ordered(cls, values: dict) -> dict:
+        dates = list(values)
         if not dates:
             raise ValueError("a schedule needs at least one date: value")
         for earlier, later in zip(dates, dates[1:]):
             if later <= earlier:
                 raise ValueError(f"dates must increase: {later} comes after {earlier}")
-        return self
+        return values
