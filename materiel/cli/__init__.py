@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 
 from materiel.errors import InputError
@@ -16,7 +15,7 @@ from materiel.errors import InputError
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Model a country's wartime defense industry against what the front loses and consumes.")
 
-from materiel.cli import core  # noqa: E402,F401  (registers commands on `app`)
+from materiel.cli import core, runs  # noqa: E402,F401  (registers commands on `app`)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -27,12 +26,12 @@ def main(argv: list[str] | None = None) -> None:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         sys.exit(2)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
+    except typer.TyperException as exc:  # usage errors: unknown option, missing argument …
         exc.show()
         sys.exit(2)
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         print("interrupted", file=sys.stderr)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)

@@ -19,6 +19,7 @@ from materiel.report.terminal import summary_table
 from materiel.scenario.loading import builtin_names, load
 from materiel.scenario.schema import Scenario, iter_quantities
 from materiel.simulate import simulate
+from materiel.store import Registry, RunRecord
 
 DEFAULT_SCENARIO = "russia-ukraine-2022"
 console = Console()
@@ -37,6 +38,8 @@ def run(
     step: Annotated[Optional[str], typer.Option(help="Time step: day, week or month")] = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the summary as JSON to this file")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors")] = False,
+    store: Annotated[bool, typer.Option("--store/--no-store", help="Record the run in the run registry")] = True,
+    home: Annotated[Optional[Path], typer.Option("--home", help="Registry folder (default: $MATERIEL_HOME or the user data folder)")] = None,
 ) -> None:
     """Run an ensemble and print, per side and line, supply/demand, storage run-out and shortfall."""
     loaded = load(scenario)
@@ -48,6 +51,12 @@ def run(
         write_json(json_path, doc)
     if not quiet:
         console.print(summary_table(doc))
+    if store:
+        outputs = [str(p.resolve()) for p in (json_path,) if p is not None]
+        run_id = Registry(home).record(RunRecord(scenario_name=sc.name, scenario_text=loaded.text, seed=seed,
+                                                 runs=runs, summary=doc, outputs=outputs))
+        if not quiet:
+            console.print(f"recorded as run {run_id}")
 
 
 class _progress:
