@@ -6,6 +6,7 @@ exits with status 130. Each command group lives in its own module of this packag
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import typer
@@ -20,6 +21,7 @@ from materiel.cli import core, runs  # noqa: E402,F401  (registers commands on `
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `materiel` command."""
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         code = app(args=argv, prog_name="materiel", standalone_mode=False)
     except InputError as exc:
@@ -35,3 +37,8 @@ def main(argv: list[str] | None = None) -> None:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _terminate(signum, frame) -> None:
+    """SIGTERM unwinds like Ctrl-C, so open files and the registry are closed properly."""
+    raise KeyboardInterrupt
