@@ -65,7 +65,7 @@ def line_figure(ens: Ensemble, i: int) -> Figure:
             _fan(ax, x, series.band(ens, "supply", i), color, "supply")
             ax.set_title("Supply against demand")
             ax.set_ylabel(f"{unit} per day")
-            ax.legend(loc="upper left")
+            _legend(ax)
         else:
             _fan(ax, x, series.band(ens, panel, i), color, panel)
             ax.set_title("Front stock" if panel == "front" else "Storage")
@@ -98,7 +98,7 @@ def ratio_figure(ens: Ensemble, pair: series.Pair) -> Figure:
         _fan(left, x, series.band(ens, "lost", i), style.side_color(ens, side), style.name(side))
     left.set_title("Lost or fired per day")
     left.set_ylabel(f"{unit} per day")
-    left.legend(loc="upper left")
+    _legend(left)
     _fan(right, x, series.step_quantiles(series.step_ratio(ens, pair)), style.RATIO_COLOR, "ratio")
     right.axhline(1, color="#999999", linewidth=0.8, linestyle="--")
     right.set_title(f"{style.name(pair.a)} ÷ {style.name(pair.b)}")
@@ -127,6 +127,11 @@ def _date_axis(ax, ens: Ensemble) -> None:
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_xlim(ens.layout.edges[0], ens.layout.edges[-1])
+
+
+def _legend(ax) -> None:
+    """Beside the axes title, above the plot, where it hides no data."""
+    ax.legend(loc="lower right", bbox_to_anchor=(1, 1), ncols=2, borderaxespad=0.2)
 
 
 def _dates(ens: Ensemble) -> np.ndarray:
