@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shlex
+import sys
 import time
 from pathlib import Path
 from typing import Annotated, Optional
@@ -37,6 +39,7 @@ def run(
     horizon: Annotated[Optional[str], typer.Option(help="Last date simulated (YYYY-MM-DD)")] = None,
     step: Annotated[Optional[str], typer.Option(help="Time step: day, week or month")] = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the summary as JSON to this file")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write report.html, figures, summary.json and outcomes.parquet to this folder")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors")] = False,
     store: Annotated[bool, typer.Option("--store/--no-store", help="Record the run in the run registry")] = True,
     home: Annotated[Optional[Path], typer.Option("--home", help="Registry folder (default: $MATERIEL_HOME or the user data folder)")] = None,
@@ -44,17 +47,23 @@ def run(
     """Run an ensemble and print, per side and line, supply/demand, storage run-out and shortfall."""
     loaded = load(scenario)
     sc = with_overrides(loaded.scenario, horizon, step)
+    if out is not None:
+        from materiel.report import outputs  # matplotlib and Plotly load only when asked for
+        outputs.prepare(out)
     with _progress(quiet) as report:
         ens = simulate(sc, runs=runs, seed=seed, progress=report)
     doc = summary_document(ens, sc.name)
     if json_path is not None:
         write_json(json_path, doc)
+    written = outputs.write_outputs(ens, loaded, out, shlex.join(["materiel", *sys.argv[1:]])) if out else []
     if not quiet:
         console.print(summary_table(doc))
+        if written:
+            console.print(f"report: {written[0]}")
     if store:
-        outputs = [str(p.resolve()) for p in (json_path,) if p is not None]
+        files = [str(p.resolve()) for p in (json_path, *written) if p is not None]
         run_id = Registry(home).record(RunRecord(scenario_name=sc.name, scenario_text=loaded.text, seed=seed,
-                                                 runs=runs, summary=doc, outputs=outputs))
+                                                 runs=runs, summary=doc, outputs=files))
         if not quiet:
             console.print(f"recorded as run {run_id}")
 

@@ -1,0 +1,158 @@
+"""`materiel run --out DIR`: the HTML report in a real browser, the figures, summary.json and outcomes.parquet."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from defusedxml import ElementTree
+from PIL import Image
+
+import materiel as mt
+from conftest import run_cli
+from materiel.engine.runner import VARIABLES
+from materiel.report import figures, outputs, series, tidy
+from materiel.scenario.loading import load
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+RUNS, SEED = 200, 5
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    """One `materiel run --out` of the built-in scenario, with `--json` beside it."""
+    tmp = tmp_path_factory.mktemp("report")
+    out, doc = tmp / "out", tmp / "summary.json"
+    result = run_cli("run", "--runs", str(RUNS), "--seed", str(SEED), "--out", str(out), "--json", str(doc), "-q",
+                     "--no-store")
+    assert result.returncode == 0, result.stderr
+    return out, doc
+
+
+@pytest.fixture(scope="module")
+def ensemble():
+    """The same ensemble the command line ran (same scenario, runs and seed)."""
+    return mt.simulate(mt.load_scenario("russia-ukraine-2022"), runs=RUNS, seed=SEED)
+
+
+def expected_charts(ens) -> int:
+    per_line = sum(2 + 2 * bool(has) for has in ens.scalars.has_storage)  # front, supply (+ storage, run-out)
+    return per_line + 2 * len(series.shared_lines(ens))                  # lost per day, ratio
+
+
+def test_out_writes_report_figures_summary_and_outcomes(written, ensemble):
+    out, _ = written
+    assert (out / "report.html").stat().st_size > 1_000_000  # Plotly's JavaScript is inside
+    names = {p.name for p in (out / "figures").iterdir()}
+    stems = [f"{s}-{l}" for s, l in ensemble.layout.lines]
+    stems += [f"{s}-{l}-runout" for (s, l), has in zip(ensemble.layout.lines, ensemble.scalars.has_storage) if has]
+    stems += [f"{p.category}-{p.a}-vs-{p.b}" for p in series.shared_lines(ensemble)]
+    assert names == {f"{stem}.{ext}" for stem in stems for ext in ("png", "svg")}
+
+
+def test_summary_json_is_the_json_output(written):
+    out, doc = written
+    assert (out / "summary.json").read_bytes() == doc.read_bytes()
+
+
+def test_pngs_decode_at_their_size_and_svgs_are_well_formed(written, ensemble):
+    folder = written[0] / "figures"
+    for i, (side, line) in enumerate(ensemble.layout.lines):
+        panels = 3 if ensemble.scalars.has_storage[i] else 2
+        assert _png_size(folder / f"{side}-{line}.png") == figures.size(panels)
+        if ensemble.scalars.has_storage[i]:
+            assert _png_size(folder / f"{side}-{line}-runout.png") == figures.size(1)
+    for p in series.shared_lines(ensemble):
+        assert _png_size(folder / f"{p.category}-{p.a}-vs-{p.b}.png") == figures.size(2)
+    for svg in folder.glob("*.svg"):
+        root = ElementTree.parse(svg).getroot()
+        assert root.tag == "{http://www.w3.org/2000/svg}svg"
+        assert len(root.findall(".//{http://www.w3.org/2000/svg}path")) > 10
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    with Image.open(path) as im:
+        im.load()  # decodes every pixel
+        return im.size
+
+
+def test_outcomes_parquet_holds_every_kept_run(written, ensemble):
+    table = pq.read_table(written[0] / "outcomes.parquet")
+    assert table.column_names == ["run", "date", "side", "line", "variable", "value"]
+    assert json.loads(table.schema.metadata[b"materiel"])["kind"] == "runs"
+    T, L = ensemble.layout.steps, len(ensemble.layout.lines)
+    assert table.num_rows == ensemble.kept * T * L * len(VARIABLES)
+    df = table.to_pandas()
+    assert df["date"].iloc[:T].tolist() == ensemble.layout.edges[:-1]
+    for (side, line, variable), rows in df.groupby(["side", "line", "variable"], observed=True):
+        rows = rows.sort_values(["run", "date"])
+        i = ensemble.line_index(side, line)
+        np.testing.assert_array_equal(rows["value"].to_numpy().reshape(ensemble.kept, T),
+                                      ensemble.trajectories[variable][:, :, i])
+
+
+def test_large_ensembles_write_per_step_quantiles_and_say_so(tmp_path, ensemble, monkeypatch):
+    monkeypatch.setattr(tidy, "MAX_TIDY_ROWS", 1000)
+    outputs.write_outputs(ensemble, load("russia-ukraine-2022"), tmp_path, "materiel run")
+    table = pq.read_table(tmp_path / "outcomes.parquet")
+    assert table.column_names == ["quantile", "date", "side", "line", "variable", "value"]
+    df = table.to_pandas()
+    assert sorted(df["quantile"].unique()) == [0.1, 0.5, 0.9]
+    rows = df[(df["variable"] == "storage") & (df["side"] == "russia") & (df["line"] == "tanks")]
+    got = rows.sort_values(["quantile", "date"])["value"].to_numpy().reshape(3, -1)
+    want = series.step_quantiles(ensemble.trajectories["storage"][:, :, ensemble.line_index("russia", "tanks")])
+    np.testing.assert_allclose(got, want.astype(np.float32))
+    assert "P10/P50/P90 per step" in (tmp_path / "report.html").read_text()
+
+
+def test_unwritable_out_dir_exits_2_with_a_clear_message(cli, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = cli("run", "--runs", "50", "-q", "--no-store", "--out", str(blocker / "report"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "cannot write the report folder" in result.stderr and str(blocker) in result.stderr
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+def test_report_opens_offline_in_a_browser_and_draws_every_chart(written, ensemble):
+    from playwright.sync_api import sync_playwright
+
+    url = (written[0] / "report.html").resolve().as_uri()
+    requests, blocked, errors = [], [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.on("request", lambda r: requests.append(r.url))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.route(re.compile(r"^(?!file:)"), lambda route: (blocked.append(route.request.url), route.abort()))
+            page.goto(url, wait_until="load")
+            n = expected_charts(ensemble)
+            page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot').length >= {n}", timeout=30_000)
+            charts = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].map(el => ({
+                title: el.closest('figure').querySelector('figcaption b').textContent,
+                svgs: el.querySelectorAll('svg.main-svg').length,
+                ticks: el.querySelectorAll('.xtick').length,
+                paths: el.querySelectorAll('.trace path').length,
+                width: el.getBoundingClientRect().width}))""")
+            table = page.locator("#table tbody tr").all_inner_texts()
+        finally:
+            browser.close()
+    assert errors == []
+    assert blocked == [] and requests == [url]
+    assert len(charts) == n
+    for chart in charts:
+        assert chart["svgs"] >= 1 and chart["ticks"] > 0 and chart["width"] > 200, chart
+        if chart["title"] != "When storage runs out":  # a histogram is empty when no run runs out
+            assert chart["paths"] > 0, chart
+    doc = json.loads(written[1].read_text())
+    for row, line in zip(table, doc["lines"]):
+        assert f"{line['supply_demand_ratio']['p50']:.2f}" in row
