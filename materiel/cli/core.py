@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from materiel.cli import app
+from materiel.cli.output import console, errors
 from materiel.cli.options import with_overrides, write_json
 from materiel.report.document import summary_document
 from materiel.report.terminal import summary_table
@@ -24,8 +24,6 @@ from materiel.simulate import simulate
 from materiel.store import Registry, RunRecord
 
 DEFAULT_SCENARIO = "russia-ukraine-2022"
-console = Console()
-errors = Console(stderr=True)
 
 scenarios_app = typer.Typer(no_args_is_help=True, help="Built-in scenarios and the scenario format.")
 app.add_typer(scenarios_app, name="scenarios")
@@ -62,8 +60,11 @@ def run(
             console.print(f"report: {written[0]}")
     if store:
         files = [str(p.resolve()) for p in (json_path, *written) if p is not None]
+        from materiel.report.tidy import outcomes_table
+
         run_id = Registry(home).record(RunRecord(scenario_name=sc.name, scenario_text=loaded.text, seed=seed,
-                                                 runs=runs, summary=doc, outputs=files))
+                                                 runs=runs, summary=doc, outputs=files),
+                                       outcomes=outcomes_table(ens).to_pandas())
         if not quiet:
             console.print(f"recorded as run {run_id}")
 

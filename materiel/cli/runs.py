@@ -7,14 +7,13 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from materiel.cli import app
+from materiel.cli.output import console
 from materiel.report.terminal import summary_table
 from materiel.store import Registry
 
-console = Console()
 runs_app = typer.Typer(no_args_is_help=True, help="Completed runs kept in the run registry.")
 app.add_typer(runs_app, name="runs")
 
@@ -25,11 +24,11 @@ Home = Annotated[Optional[Path], typer.Option("--home", help="Registry folder (d
 def runs_list(home: Home = None) -> None:
     """Every recorded run, oldest first."""
     table = Table(title=f"Runs in {Registry(home).path}")
-    for col in ("id", "created (UTC)", "scenario", "hash", "seed", "runs", "version"):
-        table.add_column(col)
+    for col in ("id", "created (UTC)", "scenario", "sha256", "seed", "runs"):
+        table.add_column(col, no_wrap=True)
     for r in Registry(home).list():
-        table.add_row(r.id, r.created[:19].replace("T", " "), r.scenario_name, r.scenario_hash[:12],
-                      str(r.seed), f"{r.runs:,}", r.version)
+        table.add_row(r.id, r.created[:16].replace("T", " "), r.scenario_name, r.scenario_hash[:8],
+                      str(r.seed), f"{r.runs:,}")
     console.print(table)
 
 

@@ -56,7 +56,8 @@ CREATE TABLE runs (
 );
 CREATE TABLE outcomes (
     run_id VARCHAR NOT NULL,
-    run BIGINT NOT NULL,
+    run BIGINT,
+    quantile DOUBLE,
     date DATE NOT NULL,
     side VARCHAR NOT NULL,
     line VARCHAR NOT NULL,
@@ -139,9 +140,14 @@ class Registry:
         self.timeout = timeout
 
     def record(self, run: RunRecord, outcomes: pd.DataFrame | None = None) -> str:
-        """Store a completed run, with its tidy outcomes table if given; return its new id."""
+        """Store a completed run, with its tidy outcomes table if given; return its new id.
+
+        The table has ``OUTCOME_COLUMNS``, or ``quantile`` in place of ``run`` when it holds
+        per-step quantiles across runs rather than the runs themselves.
+        """
         if outcomes is not None:
-            missing = [c for c in OUTCOME_COLUMNS if c not in outcomes.columns]
+            by = "quantile" if "quantile" in outcomes.columns else "run"
+            missing = [c for c in (by, *OUTCOME_COLUMNS[1:]) if c not in outcomes.columns]
             if missing:
                 raise ValueError(f"outcomes table lacks columns {missing}")
         with self._open(write=True, create=True) as con:
@@ -155,10 +161,10 @@ class Registry:
                  run.scenario_hash],
             )
             if outcomes is not None:
-                con.register("new_outcomes", outcomes[list(OUTCOME_COLUMNS)])
+                con.register("new_outcomes", outcomes[[by, *OUTCOME_COLUMNS[1:]]])
                 con.execute(
-                    "INSERT INTO outcomes SELECT ?, run, date, side, line, variable, value"
-                    " FROM new_outcomes",
+                    f"INSERT INTO outcomes (run_id, {by}, date, side, line, variable, value)"
+                    " SELECT ?, * FROM new_outcomes",
                     [run.id],
                 )
             con.execute("COMMIT")
@@ -190,14 +196,18 @@ class Registry:
     def export_parquet(self, run_id: str, path: Path | str) -> int:
         """Write a run's stored outcomes (``OUTCOME_COLUMNS``, sorted) to Parquet; return the rows.
 
+        Outcomes stored as per-step quantiles are written with ``quantile`` in place of ``run``.
+
         The file is written beside ``path`` and renamed into place, so it is never left half done.
         """
         path = Path(path)
         partial = path.with_name(f".{path.name}.partial")
-        columns = ", ".join(OUTCOME_COLUMNS)
         try:
             with self._open(write=False) as con:
                 full = self._resolve(con, run_id)
+                (quantiles,) = con.execute("SELECT count(quantile) > 0 FROM outcomes WHERE run_id = ?",
+                                           [full]).fetchall()[0]
+                columns = ", ".join(("quantile" if quantiles else "run", *OUTCOME_COLUMNS[1:]))
                 query = f"SELECT {columns} FROM outcomes WHERE run_id = ? ORDER BY {columns}"
                 (n,) = con.execute(f"SELECT count(*) FROM ({query})", [full]).fetchall()[0]
                 if n == 0:
