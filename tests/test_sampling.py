@@ -69,9 +69,10 @@ def test_adding_a_quantity_leaves_the_other_draws_alone():
     assert np.array_equal(one.demand[:, :, 0], two.demand[:, :, 0])
 
 
-def test_month_steps_follow_the_calendar_and_end_on_the_horizon():
+def test_month_steps_follow_the_calendar_and_cover_the_horizon_in_whole_steps():
     edges = step_edges(dt.date(2024, 1, 31), dt.date(2024, 4, 15), "month")
-    assert edges == [dt.date(2024, 1, 31), dt.date(2024, 2, 29), dt.date(2024, 3, 31), dt.date(2024, 4, 16)]
+    assert edges == [dt.date(2024, 1, 31), dt.date(2024, 2, 29), dt.date(2024, 3, 31), dt.date(2024, 4, 30)]
+    assert step_edges(dt.date(2024, 1, 1), dt.date(2024, 1, 14), "week")[-1] == dt.date(2024, 1, 15)
 
 
 def test_schedule_weights_hand_worked():

@@ -1,7 +1,7 @@
 """The time grid of a run and the weights that turn schedules into amounts per step.
 
-Step k covers the days [edges[k], edges[k+1]); the last step ends on the horizon (inclusive),
-so it may be shorter. A schedule's amount in a step is the sum over its days of the daily
+Step k covers the days [edges[k], edges[k+1]); steps are whole, so the last one ends on or
+after the horizon (by less than a step): a short last step would distort rates per day. A schedule's amount in a step is the sum over its days of the daily
 rate, and that sum is linear in the schedule's values: amount[t] = Σ_k W[t, k] · value[k].
 The weights W are computed once per scenario; only the values are drawn per run.
 """
@@ -18,13 +18,10 @@ from materiel.scenario.schema import Delivery, Schedule, Step
 
 
 def step_edges(start: dt.date, horizon: dt.date, step: Step) -> list[dt.date]:
-    """Dates at which steps begin, plus the day after the horizon as the last edge."""
-    end = horizon + dt.timedelta(days=1)
+    """Dates at which steps begin, plus the end of the last step (the first edge past the horizon)."""
     edges = [start]
-    k = 0
-    while edges[-1] < end:
-        k += 1
-        edges.append(min(end, _advance(start, step, k)))
+    while edges[-1] <= horizon:
+        edges.append(_advance(start, step, len(edges)))
     return edges
 
 
