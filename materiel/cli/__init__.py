@@ -17,6 +17,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
                   help="Model a country's wartime defense industry against what the front loses and consumes.")
 
 from materiel.cli import core, runs  # noqa: E402,F401  (registers commands on `app`)
+from materiel.cli import sources  # noqa: E402,F401  (registers `materiel sources`)
 
 
 def main(argv: list[str] | None = None) -> None:
