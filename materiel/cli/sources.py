@@ -7,17 +7,15 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from materiel.cli import app
+from materiel.cli.output import console, errors
 from materiel.cli.options import write_json
 from materiel.evidence import ledger as evidence
 
 DEFAULT_SCENARIO = "russia-ukraine-2022"
 TITLE_WIDTH = 60
-console = Console()
-errors = Console(stderr=True)
 
 
 @app.command()

@@ -12,9 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from materiel.errors import InputError, Problem
 from materiel.scenario.loading import parse, resolve
 from materiel.scenario.schema import Scenario, iter_quantities
 
@@ -53,21 +50,10 @@ def read(name_or_path: str | Path) -> tuple[Scenario, str]:
     """Load a built-in scenario or YAML file for the ledger; return (scenario, origin).
 
     Every problem `load_scenario` would raise is raised here too (InputError), except unknown
-    source ids: those are findings of `check`, so the scenario is returned with them.
+    source ids: those are findings of `check`.
     """
     origin, text = resolve(name_or_path)
-    try:
-        return parse(text, origin).scenario, origin
-    except InputError as exc:
-        other = [p for p in exc.problems if not _unknown_source(p)]
-        if other:
-            raise InputError(other) from None
-    # Only cross-references failed, so the document itself is valid: validate it again without them.
-    return Scenario.model_validate(yaml.safe_load(text)), origin
-
-
-def _unknown_source(problem: Problem) -> bool:
-    return problem.path.endswith(".source") and problem.message.startswith("unknown source id")
+    return parse(text, origin, check_sources=False).scenario, origin
 
 
 def ledger(scenario: Scenario) -> list[Row]:

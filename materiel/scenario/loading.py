@@ -69,25 +69,30 @@ def load(name_or_path: str | Path) -> LoadedScenario:
     return parse(text, origin)
 
 
-def parse(text: str, origin: str = "<text>") -> LoadedScenario:
-    """Validate scenario YAML text; `origin` names it in problems."""
+def parse(text: str, origin: str = "<text>", *, check_sources: bool = True) -> LoadedScenario:
+    """Validate scenario YAML text; `origin` names it in problems.
+
+    With `check_sources=False`, citations of undefined source ids are let through (the source
+    ledger reports them itself).
+    """
     data, lines = _read_yaml(text, origin)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise InputError([_problem(origin, lines, err) for err in exc.errors()]) from None
-    problems = [Problem(origin, path, _line(lines, path), msg) for path, msg in check_references(scenario)]
+    problems = [Problem(origin, path, _line(lines, path), msg)
+                for path, msg in check_references(scenario, sources=check_sources)]
     if problems:
         raise InputError(problems)
     return LoadedScenario(scenario, text, origin)
 
 
-def check_references(scenario: Scenario) -> list[tuple[str, str]]:
+def check_references(scenario: Scenario, *, sources: bool = True) -> list[tuple[str, str]]:
     """Checks across fields: time frame, cited sources, suppliers' lines. Returns (path, message)."""
     found: list[tuple[str, str]] = []
     if scenario.horizon <= scenario.start:
         found.append(("horizon", f"expected a date after start ({scenario.start}), got {scenario.horizon}"))
-    for path, q in iter_quantities(scenario):
+    for path, q in iter_quantities(scenario) if sources else ():
         for sid in q.source:
             if sid not in scenario.sources:
                 found.append((f"{path}.source", f"unknown source id {sid!r}; expected one of the ids under `sources`"))

@@ -116,16 +116,21 @@ class Quantity(BaseModel):
         return float(quantile(self, 0.5))
 
     def describe(self) -> str:
-        """Short human form: '12', '3–6', '1 / 2 / 4 (pert)', 'N(10, 2)'."""
+        """Short human form: '12', '3–6', '1 / 2 / 4 (pert)', 'normal(10, sd 2)'."""
         if self.dist == "point":
-            return f"{self.value:,.4g}"
+            return _num(self.value)
         if self.dist == "uniform":
-            return f"{self.low:,.4g}–{self.high:,.4g}"
+            return f"{_num(self.low)}–{_num(self.high)}"
         if self.dist in ("triangular", "pert"):
-            return f"{self.low:,.4g} / {self.likely:,.4g} / {self.high:,.4g} ({self.dist})"
+            return f"{_num(self.low)} / {_num(self.likely)} / {_num(self.high)} ({self.dist})"
         if self.dist == "normal":
-            return f"normal({self.mean:,.4g}, sd {self.sd:,.4g})"
-        return f"lognormal(median {self.median:,.4g}, sigma {self.sigma:,.4g})"
+            return f"normal({_num(self.mean)}, sd {_num(self.sd)})"
+        return f"lognormal(median {_num(self.median)}, sigma {_num(self.sigma)})"
+
+
+def _num(x: float) -> str:
+    """2000000 → '2,000,000'; 0.125 → '0.125'; 1234.5 → '1,234.5'."""
+    return f"{x:,.0f}" if abs(x) >= 1e4 and float(x).is_integer() else f"{x:,.6g}"
 
 
 def _bounded(lower: float, upper: float, what: str):
