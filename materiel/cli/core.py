@@ -14,10 +14,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from materiel.cli import app
-from materiel.cli.output import console, errors
+from materiel.cli.interop import Quantile, check_quantile
 from materiel.cli.options import with_overrides, write_json
+from materiel.cli.output import console, errors
+from materiel.errors import InputError, Problem
+from materiel.interop.trajectories import check_path, deterministic_run, trajectory_table, write_table
 from materiel.report.document import summary_document
 from materiel.report.terminal import summary_table
+from materiel.scenario import variants
 from materiel.scenario.loading import builtin_names, load
 from materiel.scenario.schema import Scenario, iter_quantities
 from materiel.simulate import simulate
@@ -41,16 +45,31 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors")] = False,
     store: Annotated[bool, typer.Option("--store/--no-store", help="Record the run in the run registry")] = True,
     home: Annotated[Optional[Path], typer.Option("--home", help="Registry folder (default: $MATERIEL_HOME or the user data folder)")] = None,
+    deterministic: Annotated[bool, typer.Option("--deterministic", help="One run with every quantity at its median (or --quantile); --runs and --seed do not apply")] = False,
+    quantile: Quantile = None,
+    trajectories: Annotated[Optional[Path], typer.Option("--trajectories", help="With --deterministic: write every stock and flow per step (.csv or .parquet)")] = None,
 ) -> None:
     """Run an ensemble and print, per side and line, supply/demand, storage run-out and shortfall."""
     loaded = load(scenario)
     sc = with_overrides(loaded.scenario, horizon, step)
+    if deterministic:
+        q = check_quantile(quantile)
+        sc, runs = variants.deterministic(sc, q), 1
+        if trajectories is not None:
+            check_path(trajectories)
+    elif quantile is not None or trajectories is not None:
+        raise InputError(Problem("--quantile" if quantile is not None else "--trajectories",
+                                 message="applies only with --deterministic"))
     if out is not None:
         from materiel.report import outputs  # matplotlib and Plotly load only when asked for
         outputs.prepare(out)
     with _progress(quiet) as report:
         ens = simulate(sc, runs=runs, seed=seed, progress=report)
     doc = summary_document(ens, sc.name)
+    if deterministic:
+        doc["deterministic_quantile"] = q
+        if trajectories is not None:
+            write_table(trajectory_table(*deterministic_run(sc, q)), trajectories)
     if json_path is not None:
         write_json(json_path, doc)
     written = outputs.write_outputs(ens, loaded, out, shlex.join(["materiel", *sys.argv[1:]])) if out else []
