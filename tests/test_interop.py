@@ -153,7 +153,7 @@ def test_colliding_names_are_refused():
     doc = {"name": "t", "start": dt.date(2024, 1, 1), "horizon": dt.date(2024, 2, 1),
            "sides": {"a_b": {"lines": {"c": {"demand": {"values": {dt.date(2024, 1, 1): 1}}}}},
                      "a": {"lines": {"b c": {"demand": {"values": {dt.date(2024, 1, 1): 1}}}}}}}
-    with pytest.raises(ValueError, match="name the same variable"):
+    with pytest.raises(ValueError, match="two variables would be named 'a_b_c_"):
         build_model(Scenario.model_validate(doc))
 
 
@@ -195,5 +195,11 @@ def test_cli_export_and_deterministic_trajectories_agree_with_pysd(cli, tmp_path
 def test_cli_refuses_bad_options(cli, tmp_path):
     assert cli("export", "--xmile", str(tmp_path / "m.xmile"), "--quantile", "1").returncode == 2
     assert cli("export", "--xmile", str(tmp_path / "missing" / "m.xmile")).returncode == 2
+    clash = tmp_path / "clash.yaml"
+    clash.write_text("name: clash\nstart: 2024-01-01\nhorizon: 2024-03-01\nsides:\n"
+                     "  a_b: {lines: {c: {demand: {values: {2024-01-01: 1}}}}}\n"
+                     "  a: {lines: {b c: {demand: {values: {2024-01-01: 1}}}}}\n")
+    done = cli("export", str(clash), "--xmile", str(tmp_path / "m.xmile"))
+    assert done.returncode == 2 and "rename a side, line" in done.stderr
     assert cli("run", "--quantile", "0.2", "--no-store", "-q").returncode == 2
     assert cli("run", "--deterministic", "--trajectories", str(tmp_path / "t.txt"), "--no-store", "-q").returncode == 2

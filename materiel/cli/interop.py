@@ -44,11 +44,14 @@ def export(
     from materiel.interop.xmile import export_xmile
 
     q = check_quantile(quantile)
-    sc = with_overrides(load(scenario).scenario, horizon, step)
+    loaded = load(scenario)
+    sc = with_overrides(loaded.scenario, horizon, step)
     try:
         model = export_xmile(sc, xmile, q)
     except OSError as exc:
         raise InputError(Problem(str(xmile), message=f"cannot write: {exc.strerror or exc}")) from None
+    except ValueError as exc:  # names that XMILE would take for one variable
+        raise InputError(Problem(loaded.origin, message=f"cannot export: {exc}; rename a side, line, storage class or supplier")) from None
     kinds = Counter(type(v).__name__.lower() for v in model.variables)
     console.print(f"wrote {xmile}: {kinds['stock']} stocks, {kinds['flow']} flows, {kinds['aux']} auxiliaries; "
                   f"{model.steps} steps ({model.time_units}), every quantity at its {q:g} quantile")

@@ -111,7 +111,8 @@ class Model:
                 raise ValueError(f"{v.name!r} is not a plain identifier")
             key = canonical(v.name)
             if key in seen:
-                raise ValueError(f"{v.name!r} and {seen[key]!r} name the same variable")
+                raise ValueError(f"two variables would be named {v.name!r}" if seen[key] == v.name else
+                                 f"{seen[key]!r} and {v.name!r} are one name in XMILE (case, _ and space alike)")
             seen[key] = v.name
         kinds = {v.name: type(v) for v in self.variables}
         for v in self.variables:
