@@ -12,6 +12,7 @@ from materiel.cli import app
 from materiel.cli.options import with_overrides
 from materiel.cli.output import console
 from materiel.errors import InputError, Problem
+from materiel.interop import export_xmile
 from materiel.scenario.loading import load
 
 DEFAULT_SCENARIO = "russia-ukraine-2022"
@@ -41,8 +42,6 @@ def export(
 
     It runs in Stella, PySD and other XMILE tools as `materiel run --deterministic` runs here (docs/interop.md).
     """
-    from materiel.interop.xmile import export_xmile
-
     q = check_quantile(quantile)
     loaded = load(scenario)
     sc = with_overrides(loaded.scenario, horizon, step)
