@@ -37,25 +37,23 @@ def run_in_pysd(path) -> pd.DataFrame:
     return model.run()
 
 
-def assert_pysd_matches_engine(sc: Scenario, folder, quantile: float = 0.5) -> float:
-    """Export `sc`, run it in PySD and compare every stock and flow with the engine; return the worst relative error."""
+def assert_pysd_matches_engine(sc: Scenario, folder, quantile: float = 0.5) -> None:
+    """Export `sc`, run it in PySD and compare every stock and flow with the engine (RTOL, and an
+    absolute 1e-9 of each series' largest value for values near 0)."""
     path = folder / f"model{next(_files)}.xmile"
     export_xmile(sc, path, quantile)
     got = run_in_pysd(path)
     lay, block = deterministic_run(sc, quantile)
     T = lay.steps
     assert len(got) == T + 1
-    worst = 0.0
 
     def compare(column: str, expected: np.ndarray, stock: bool, start: float | None = None) -> None:
-        nonlocal worst
         values = got[column].to_numpy(dtype=float)
         actual = values[1:] if stock else values[:-1]
         atol = 1e-9 * max(1.0, np.abs(expected).max())
         np.testing.assert_allclose(actual, expected, rtol=RTOL, atol=atol, err_msg=column)
         if start is not None:
             np.testing.assert_allclose(values[0], start, rtol=RTOL, err_msg=f"{column} at time 0")
-        worst = max(worst, float((np.abs(actual - expected) / np.maximum(np.abs(expected), atol)).max()))
 
     for i, (side, line) in enumerate(lay.lines):
         for v in VARIABLES:
@@ -64,25 +62,24 @@ def assert_pysd_matches_engine(sc: Scenario, folder, quantile: float = 0.5) -> f
     for k, side in enumerate(lay.sides):
         if sc.sides[side].workforce is not None:
             compare(ident(side, "workforce"), block.workforce[0, :, k], True)
-    return worst
 
 
 @pytest.mark.parametrize("name", builtin_names())
 def test_builtin_scenarios_run_in_pysd_as_in_materiel(name, tmp_path):
-    assert assert_pysd_matches_engine(load_scenario(name), tmp_path) < RTOL
+    assert_pysd_matches_engine(load_scenario(name), tmp_path)
 
 
 def test_month_steps_of_unequal_length_match(tmp_path):
     sc = load_scenario(builtin_names()[0])
     sc = sc.model_copy(update={"step": "month", "horizon": sc.start + dt.timedelta(days=800)})
-    assert assert_pysd_matches_engine(sc, tmp_path, quantile=0.8) < RTOL
+    assert_pysd_matches_engine(sc, tmp_path, quantile=0.8)
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(doc=scenario_doc(), quantile=st.floats(0.05, 0.95))
 def test_random_scenarios_run_in_pysd_as_in_materiel(doc, quantile, tmp_path):
-    assert assert_pysd_matches_engine(Scenario.model_validate(doc), tmp_path, quantile) < RTOL
+    assert_pysd_matches_engine(Scenario.model_validate(doc), tmp_path, quantile)
 
 
 def test_export_is_well_formed_xmile(tmp_path):
@@ -129,7 +126,7 @@ def test_every_mechanism_matches(tmp_path):
             "z": {"front": 10, "transit_days": 70, "demand": demand, "production": {**production, "priority": 0}}},
         "suppliers": {"ally": {"line": "x", "transit_days": 10, "deliveries": [
             {"start": d(2022, 3, 1), "end": d(2022, 9, 15), "quantity": 700}]}}}}}
-    assert assert_pysd_matches_engine(Scenario.model_validate(doc), tmp_path, quantile=0.3) < RTOL
+    assert_pysd_matches_engine(Scenario.model_validate(doc), tmp_path, quantile=0.3)
 
 
 def test_zero_delay_and_chained_pipeline(tmp_path):
@@ -146,7 +143,7 @@ def test_zero_delay_and_chained_pipeline(tmp_path):
     assert set(stocks) == {"a_x_front", "a_x_pipeline_1", "a_x_pipeline_2", "a_x_pipeline_3"}
     assert "a_x_produced" in stocks["a_x_front"].inflows
     assert "a_x_imported_ally" in stocks["a_x_pipeline_3"].inflows
-    assert assert_pysd_matches_engine(sc, tmp_path) < RTOL
+    assert_pysd_matches_engine(sc, tmp_path)
 
 
 def test_colliding_names_are_refused():
