@@ -7,7 +7,8 @@ from rich.table import Table
 
 def summary_table(doc: dict) -> Table:
     """The headline table of a run from its summary document: P50 with [P10–P90] beneath."""
-    table = Table(title=f"{doc['scenario']}: {doc['runs']:,} runs, seed {doc['seed']}, to {doc['horizon']}",
+    runs = f"{doc['runs']:,} run" + ("s" if doc["runs"] != 1 else "")
+    table = Table(title=f"{doc['scenario']}: {runs}, seed {doc['seed']}, to {doc['horizon']}",
                   caption="P50 [P10–P90] across runs. Supply = produced + refurbished + imported.")
     table.add_column("side")
     table.add_column("line")
