@@ -6,29 +6,41 @@ from collections.abc import Callable
 
 import numpy as np
 
-from materiel.analysis.outcomes import Ensemble, RunScalars
+from materiel.analysis.outcomes import Ensemble
+from materiel.engine.scalars import RunScalars
+from materiel.engine import parallel
 from materiel.engine.inputs import layout
-from materiel.engine.runner import VARIABLES, Block, run_ensemble
+from materiel.engine.runner import VARIABLES, Outcome, blocks, outcome
 from materiel.scenario.schema import Scenario
 
-BLOCK_BYTES = 128 * 2**20       # working memory of one block
+BLOCK_BYTES = 128 * 2**20       # working memory of one block (numpy engine)
+BLOCK_LINE_STEPS = 2**25        # work in one block (compiled engine): about a third of a second
 TRAJECTORY_BYTES = 512 * 2**20  # trajectories kept for the result
+PARALLEL_BLOCKS = 8             # at least this many blocks when they are spread over workers
 
 
 def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_size: int | None = None,
-             keep: int | None = None, progress: Callable[[int, int], None] | None = None) -> Ensemble:
+             keep: int | None = None, progress: Callable[[int, int], None] | None = None,
+             backend: str = "numba", workers: int = 1, dask: str | None = None) -> Ensemble:
     """Run `runs` runs of `scenario` and return their outcomes.
 
     Results depend only on the scenario, `seed` and the run indices, never on `block_size`.
     Trajectories are kept for the first `keep` runs (default: as many as fit in 512 MiB);
-    per-run outcomes (run-out, shortfall, supply/demand) are kept for every run.
+    per-run outcomes (run-out, shortfall, supply/demand) are kept for every run. `backend`
+    is "numba" (compiled, the default) or "numpy" (the readable baseline); both give the
+    same results to the last bit. Blocks run in `workers` local processes, or on the Dask
+    scheduler at `dask` ("local": a LocalCluster started here); the results are the same.
     """
     if runs < 1:
         raise ValueError("runs must be at least 1")
     lay = layout(scenario)
     T, L = lay.steps, len(lay.lines)
-    per_run = T * (L * (len(VARIABLES) + 4) + len(lay.suppliers) + 2 * len(lay.sides)) * 8
-    block_size = block_size or int(np.clip(BLOCK_BYTES // per_run, 16, runs))
+    if block_size is None:
+        per_run = T * (L * (len(VARIABLES) + 4) + len(lay.suppliers) + 2 * len(lay.sides)) * 8
+        size = BLOCK_BYTES // per_run if backend == "numpy" else BLOCK_LINE_STEPS // (T * L)
+        if workers > 1 or dask is not None:
+            size = min(size, -(-runs // PARALLEL_BLOCKS))
+        block_size = int(np.clip(size, 16, runs))
     if keep is None:
         keep = int(min(runs, TRAJECTORY_BYTES // (T * (L * len(VARIABLES) + len(lay.sides)) * 4)))
     keep = min(keep, runs)
@@ -37,17 +49,25 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_siz
     parts: list[RunScalars] = []
     done = 0
 
-    def gather(block: Block) -> None:
+    def gather(out: Outcome) -> None:
         nonlocal done
-        parts.append(RunScalars.of(block))
-        stored = block.runs[block.runs < keep]
+        parts.append(out.scalars)
+        stored = out.runs[: out.workforce.shape[0]]
         if stored.size:
             for v in VARIABLES:
-                kept[v][stored] = block.lines[v][: stored.size]
-            workforce[stored] = np.where(np.isinf(block.workforce), np.nan, block.workforce)[: stored.size]
-        done += block.runs.size
+                kept[v][stored] = out.lines[v]
+            workforce[stored] = np.where(np.isinf(out.workforce), np.nan, out.workforce)
+        done += out.runs.size
         if progress:
             progress(done, runs)
 
-    run_ensemble(lay, seed, runs, block_size, gather)
+    jobs = ((lay, seed, index, keep, backend) for index in blocks(runs, block_size))
+    if dask is not None:
+        done_blocks = parallel.on_dask(outcome, jobs, dask)
+    elif workers > 1:
+        done_blocks = parallel.in_processes(outcome, jobs, workers)
+    else:
+        done_blocks = (outcome(*job) for job in jobs)
+    for out in done_blocks:
+        gather(out)
     return Ensemble(lay, seed, runs, RunScalars.concat(parts), kept, workforce)

@@ -1,9 +1,4 @@
-"""Ensemble outcomes: per-run scalars for every run, trajectories for all runs or a sample.
-
-Per line and run: the step at which storage runs out (less than one drawable unit left), the
-first step with a shortfall of at least one unit, cumulative shortfall, and the supply/demand
-ratio (produced + refurbished + imported over demand, for the whole horizon).
-"""
+"""Ensemble outcomes: per-run scalars for every run (`engine.scalars`), trajectories for all runs or a sample."""
 
 from __future__ import annotations
 
@@ -14,56 +9,10 @@ import numpy as np
 import pandas as pd
 
 from materiel.engine.inputs import Layout
-from materiel.engine.runner import VARIABLES, Block
+from materiel.engine.runner import VARIABLES
+from materiel.engine.scalars import NEVER, RunScalars
 
-NEVER = -1
 QUANTILES = (0.1, 0.5, 0.9)
-
-
-@dataclass
-class RunScalars:
-    """Per-run outcomes [runs, lines]; step indices are NEVER (-1) where it did not happen."""
-
-    runout: np.ndarray
-    first_shortfall: np.ndarray
-    shortfall: np.ndarray
-    supplied: np.ndarray
-    demanded: np.ndarray
-    has_storage: np.ndarray  # [lines] any run starts with drawable storage
-
-    @classmethod
-    def of(cls, block: Block) -> RunScalars:
-        """Reduce one block's trajectories to per-run outcomes."""
-        lines, drawable_start = block.lines, block.start["drawable"]
-        inert = block.start["storage"] - drawable_start
-        drawable = lines["storage"] - inert[:, None, :]
-        ran_out = (drawable < 1.0) & (drawable_start[:, None, :] >= 1.0)
-        short = lines["shortfall"] >= 1.0
-        return cls(
-            runout=_first(ran_out),
-            first_shortfall=_first(short),
-            shortfall=lines["shortfall"].sum(axis=1),
-            supplied=(lines["produced"] + lines["refurbished"] + lines["imported"]).sum(axis=1),
-            demanded=lines["demand"].sum(axis=1),
-            has_storage=(drawable_start >= 1.0).any(axis=0),
-        )
-
-    @classmethod
-    def concat(cls, parts: list[RunScalars]) -> RunScalars:
-        joined = {f: np.concatenate([getattr(p, f) for p in parts]) for f in
-                  ("runout", "first_shortfall", "shortfall", "supplied", "demanded")}
-        return cls(**joined, has_storage=np.any([p.has_storage for p in parts], axis=0))
-
-    @property
-    def ratio(self) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(self.demanded > 0, self.supplied / np.where(self.demanded > 0, self.demanded, 1), np.nan)
-
-
-def _first(flags: np.ndarray) -> np.ndarray:
-    """Index of the first True along the step axis [R, T, L] → [R, L], NEVER if none."""
-    hit = flags.any(axis=1)
-    return np.where(hit, flags.argmax(axis=1), NEVER)
 
 
 @dataclass

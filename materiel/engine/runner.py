@@ -1,22 +1,25 @@
-"""The step loop over one block of runs, and the ensemble in blocks.
+"""The numpy engine (the readable baseline), and one block's outcomes from either engine.
 
-Only time is looped; each step is the short list of flows in `step.py` over [runs, lines].
+In the numpy engine only time is looped; each step is the short list of flows in `step.py`
+over [runs, lines]. `engine/kernel.py` is the same model compiled, and the default.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from materiel.engine import step as flows
-from materiel.engine.inputs import Inputs, Layout, sample_inputs
+from materiel.engine.inputs import Inputs, Layout, expand, sample_draws
+from materiel.engine.scalars import RunScalars
 
 #: Per line and step. Stocks are at the end of the step; flows are totals over the step.
 STOCKS = ("front", "pipeline", "storage")
 FLOWS = ("demand", "lost", "shortfall", "produced", "refurbished", "drawn", "imported", "arrived", "coverage")
 VARIABLES = STOCKS + FLOWS
+BACKENDS = ("numba", "numpy")
 
 
 @dataclass
@@ -39,13 +42,14 @@ def run_block(lay: Layout, inp: Inputs, runs: np.ndarray) -> Block:
 
     front, stock, workers = inp.front.copy(), inp.stock.copy(), inp.workers.copy()
     pipeline = np.zeros((R, L, M))
-    start = {"front": front.copy(), "pipeline": np.zeros((R, L)), "storage": stock.sum(axis=2),
-             "drawable": (stock * (inp.yields > 0)).sum(axis=2)}
+    start = {"front": front.copy(), "pipeline": np.zeros((R, L)), "storage": flows.total(stock, axis=2),
+             "drawable": flows.total(stock * (inp.yields > 0), axis=2)}
+    sides = [lay.side_of_line == s for s in range(workers.shape[1])]
 
     for t in range(T):
         needed = inp.workers_needed[:, t]
         cov = flows.coverage(workers, needed, lay.side_of_line, lay.priority)
-        needed_by_side = np.stack([needed[:, lay.side_of_line == s].sum(axis=1) for s in range(workers.shape[1])], axis=1)
+        needed_by_side = np.stack([flows.total(needed[:, side], axis=1) for side in sides], axis=1)
         workers = flows.hire(workers, needed_by_side, inp.pool, inp.hiring[:, t])
         produced = inp.capacity[:, t] * cov
         stock, drawn, refurbished = flows.refurbish(stock, inp.refurb_capacity[:, t], inp.yields)
@@ -58,7 +62,8 @@ def run_block(lay: Layout, inp: Inputs, runs: np.ndarray) -> Block:
         arrived = flows.unload(pipeline, t % M)
         front, lost, shortfall = flows.engage(front + arrived, inp.demand[:, t])
 
-        for name, value in (("front", front), ("pipeline", pipeline.sum(axis=2)), ("storage", stock.sum(axis=2)),
+        for name, value in (("front", front), ("pipeline", flows.in_transit(pipeline, t)),
+                            ("storage", flows.total(stock, axis=2)),
                             ("demand", inp.demand[:, t]), ("lost", lost), ("shortfall", shortfall),
                             ("produced", produced), ("refurbished", refurbished), ("drawn", drawn),
                             ("imported", imported), ("arrived", arrived), ("coverage", cov)):
@@ -67,14 +72,34 @@ def run_block(lay: Layout, inp: Inputs, runs: np.ndarray) -> Block:
     return Block(runs, out, workforce, start)
 
 
+@dataclass
+class Outcome:
+    """One block's outcomes: per-run scalars for every run, trajectories for the first `keep` runs."""
+
+    runs: np.ndarray
+    scalars: RunScalars
+    lines: dict[str, np.ndarray]   # var → [k, T, L] for the block's runs with index < keep
+    workforce: np.ndarray          # [k, T, S]
+
+
+def outcome(lay: Layout, seed: int, runs: np.ndarray, keep: int, backend: str = "numba",
+            dtype=np.float32) -> Outcome:
+    """Draw, step and reduce one block of consecutive runs; keep trajectories (as `dtype`) of runs below `keep`."""
+    k = int(np.count_nonzero(runs < keep))
+    draws = sample_draws(lay, seed, runs)
+    if backend == "numpy":
+        block = run_block(lay, expand(lay, draws), runs)
+        return Outcome(runs, RunScalars.of(block), {v: block.lines[v][:k].astype(dtype) for v in VARIABLES},
+                       block.workforce[:k].astype(dtype))
+    if backend != "numba":
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    from materiel.engine import kernel  # numba loads only when the compiled engine runs
+
+    scalars, traj, workforce = kernel.outcome(lay, draws, k, dtype)
+    return Outcome(runs, scalars, dict(zip(VARIABLES, traj)), workforce)
+
+
 def blocks(total: int, size: int) -> Iterator[np.ndarray]:
     """Run indices in consecutive blocks of at most `size`."""
     for first in range(0, total, size):
         yield np.arange(first, min(first + size, total), dtype=np.int64)
-
-
-def run_ensemble(lay: Layout, seed: int, runs: int, block_size: int,
-                 on_block: Callable[[Block], None]) -> None:
-    """Run `runs` runs in blocks, handing each finished block to `on_block` (in run order)."""
-    for index in blocks(runs, block_size):
-        on_block(run_block(lay, sample_inputs(lay, seed, index), index))

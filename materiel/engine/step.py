@@ -2,11 +2,22 @@
 
 Within a step: workforce coverage → production → refurbishment (drawing storage) →
 shipping into the pipeline → arrivals at the front → losses or consumption at the front.
+
+Sums are taken term by term in index order (`total`), as the compiled kernel takes them, so
+the two engines agree to the last bit.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+
+def total(x: np.ndarray, axis: int) -> np.ndarray:
+    """Sum along `axis` term by term in index order (numpy's own sum pairs terms: other bits)."""
+    out = np.zeros(np.delete(x.shape, axis))
+    for k in range(x.shape[axis]):
+        out += np.take(x, k, axis=axis)
+    return out
 
 
 def coverage(workers: np.ndarray, needed: np.ndarray, side_of_line: np.ndarray, priority: np.ndarray) -> np.ndarray:
@@ -20,7 +31,7 @@ def coverage(workers: np.ndarray, needed: np.ndarray, side_of_line: np.ndarray, 
         left = workers[:, s].copy()
         for p in np.unique(priority[side_of_line == s]):
             group = (side_of_line == s) & (priority == p)
-            need = needed[:, group].sum(axis=1)
+            need = total(needed[:, group], axis=1)
             share = np.where(need > 0, np.minimum(1.0, left / np.where(need > 0, need, 1.0)), 1.0)
             cov[:, group] = share[:, None]
             left = np.maximum(left - share * need, 0.0)
@@ -62,6 +73,18 @@ def unload(pipeline: np.ndarray, slot: int) -> np.ndarray:
     arrived = pipeline[:, :, slot].copy()
     pipeline[:, :, slot] = 0.0
     return arrived
+
+
+def in_transit(pipeline: np.ndarray, t: int) -> np.ndarray:
+    """Everything in the conveyor [R, L, M] after step t's arrivals, summed by steps to arrival [R, L].
+
+    Summing in that order (not by slot) makes the total independent of the conveyor's length M.
+    """
+    M = pipeline.shape[2]
+    out = np.zeros(pipeline.shape[:2])
+    for k in range(M):
+        out += pipeline[:, :, (t + k) % M]
+    return out
 
 
 def engage(front: np.ndarray, demand: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
