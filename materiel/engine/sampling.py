@@ -9,6 +9,9 @@ run with one seed share the draws of the quantities they share (common random nu
 from __future__ import annotations
 
 import hashlib
+import os
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 
 import numpy as np
 from scipy import special
@@ -18,6 +21,7 @@ from materiel.scenario.quantity import Quantity
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
+SPLIT = 16_384  # draws per thread for the costly inverse CDFs (PERT: about a microsecond each)
 
 
 def _splitmix64(x: np.ndarray) -> np.ndarray:
@@ -82,4 +86,17 @@ def _pert(low: float, mode: float, high: float, u: np.ndarray) -> np.ndarray:
         return np.full(u.shape, low)
     alpha = 1 + 4 * (mode - low) / width
     beta = 1 + 4 * (high - mode) / width
-    return low + width * special.betaincinv(alpha, beta, u)
+    return low + width * _in_threads(lambda part: special.betaincinv(alpha, beta, part), u)
+
+
+def _in_threads(f, u: np.ndarray) -> np.ndarray:
+    """f(u) element-wise, split over the cores (scipy's ufuncs release the GIL): the same numbers, sooner."""
+    if u.size < 2 * SPLIT:
+        return f(u)
+    parts = np.array_split(u, -(-u.size // SPLIT))
+    return np.concatenate(list(_pool().map(f, parts)))
+
+
+@cache
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="materiel-draws")
