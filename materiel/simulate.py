@@ -44,7 +44,8 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_siz
     if keep is None:
         keep = int(min(runs, TRAJECTORY_BYTES // (T * (L * len(VARIABLES) + len(lay.sides)) * 4)))
     keep = min(keep, runs)
-    kept = {v: np.empty((keep, T, L), dtype=np.float32) for v in VARIABLES}
+    store = np.empty((len(VARIABLES), keep, T, L), dtype=np.float32)
+    kept = dict(zip(VARIABLES, store))
     workforce = np.empty((keep, T, len(lay.sides)), dtype=np.float32)
     parts: list[RunScalars] = []
     done = 0
@@ -52,11 +53,12 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_siz
     def gather(out: Outcome) -> None:
         nonlocal done
         parts.append(out.scalars)
-        stored = out.runs[: out.workforce.shape[0]]
-        if stored.size:
+        k = out.workforce.shape[0]
+        if k and not np.may_share_memory(out.workforce, workforce):  # computed elsewhere: copy it in
+            first = int(out.runs[0])  # blocks are consecutive runs; the kept ones come first
             for v in VARIABLES:
-                kept[v][stored] = out.lines[v]
-            workforce[stored] = np.where(np.isinf(out.workforce), np.nan, out.workforce)
+                kept[v][first:first + k] = out.lines[v]
+            workforce[first:first + k] = out.workforce
         done += out.runs.size
         if progress:
             progress(done, runs)
@@ -66,8 +68,16 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_siz
         done_blocks = parallel.on_dask(outcome, jobs, dask)
     elif workers > 1:
         done_blocks = parallel.in_processes(outcome, jobs, workers)
-    else:
-        done_blocks = (outcome(*job) for job in jobs)
+    else:  # in this process: kept trajectories are written where they stay
+        done_blocks = (outcome(*job, into=_kept_part(store, workforce, job[2])) for job in jobs)
     for out in done_blocks:
         gather(out)
+    workforce[np.isinf(workforce)] = np.nan  # sides without a workforce limit
     return Ensemble(lay, seed, runs, RunScalars.concat(parts), kept, workforce)
+
+
+def _kept_part(store: np.ndarray, workforce: np.ndarray, runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The slices of the kept trajectories that a block of consecutive runs fills."""
+    first, last = int(runs[0]), min(int(runs[-1]) + 1, workforce.shape[0])
+    last = max(first, last)
+    return store[:, first:last], workforce[first:last]

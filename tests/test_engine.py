@@ -48,7 +48,7 @@ def test_compiled_engine_equals_numpy_engine_to_the_last_bit(doc, seed, runs, ke
     lay, index = layout(sc), np.arange(runs) + 1000
     block = run_block(lay, sample_inputs(lay, seed, index), index)
     expected = RunScalars.of(block)
-    got = outcome(lay, seed, index, keep=1000 + keep, backend="numba", dtype=np.float64)
+    got = outcome(lay, seed, index, keep=1000 + keep, dtype=np.float64)
     for f in (*FIELDS, "has_storage"):
         assert np.array_equal(getattr(got.scalars, f), getattr(expected, f)), f
     k = min(keep, runs)

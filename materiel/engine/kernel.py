@@ -21,17 +21,11 @@ FRONT, PIPELINE, STORAGE, DEMAND, LOST, SHORTFALL, PRODUCED, REFURBISHED, DRAWN,
 CHUNK = 64  # runs stepped together: the innermost loops go over them, so they vectorise
 
 
-def outcome(lay: Layout, d: Draws, keep: int, dtype=np.float32):
-    """Step one block; return (RunScalars, trajectories [12, keep, T, L], workforce [keep, T, S]).
-
-    Trajectories are written for the block's first `keep` runs only.
-    """
+def outcome(lay: Layout, d: Draws, traj: np.ndarray, workforce: np.ndarray) -> RunScalars:
+    """Step one block; write trajectories of its first k runs into traj [12, k, T, L] and workforce [k, T, S]."""
     R, L = d.base.shape
-    T, S = lay.steps, len(lay.sides)
     groups = _groups(lay)
     M = int(max(d.delay.max(initial=0), d.import_delay.max(initial=0))) + 1
-    traj = np.empty((12, keep, T, L), dtype=dtype)
-    workforce = np.empty((keep, T, S), dtype=dtype)
     ints = np.empty((2, R, L), dtype=np.int64)
     sums = np.empty((3, R, L))
     drawable = (d.stock * (d.yields > 0)).sum(axis=2)
@@ -40,9 +34,8 @@ def outcome(lay: Layout, d: Draws, keep: int, dtype=np.float32):
          d.demand, d.refurbish, d.deliveries, d.base, d.multiplier, d.ramp_days, d.workers_per_unit,
          d.stock, d.yields, d.front, d.delay, d.import_delay, d.workers, d.pool, d.hiring,
          M, traj, workforce, ints, sums)
-    scalars = RunScalars(runout=ints[0], first_shortfall=ints[1], shortfall=sums[0], supplied=sums[1],
-                         demanded=sums[2], has_storage=(drawable >= 1.0).any(axis=0))
-    return scalars, traj, workforce
+    return RunScalars(runout=ints[0], first_shortfall=ints[1], shortfall=sums[0], supplied=sums[1],
+                      demanded=sums[2], has_storage=(drawable >= 1.0).any(axis=0))
 
 
 def _groups(lay: Layout) -> tuple[np.ndarray, np.ndarray]:

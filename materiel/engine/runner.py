@@ -83,19 +83,27 @@ class Outcome:
 
 
 def outcome(lay: Layout, seed: int, runs: np.ndarray, keep: int, backend: str = "numba",
-            dtype=np.float32) -> Outcome:
-    """Draw, step and reduce one block of consecutive runs; keep trajectories (as `dtype`) of runs below `keep`."""
+            dtype=np.float32, into: tuple[np.ndarray, np.ndarray] | None = None) -> Outcome:
+    """Draw, step and reduce one block of consecutive runs; keep trajectories (as `dtype`) of runs below `keep`.
+
+    `into`: where to write the kept trajectories [V, k, T, L] and workforce [k, T, S] (new arrays if None).
+    """
     k = int(np.count_nonzero(runs < keep))
+    traj, workforce = into or (np.empty((len(VARIABLES), k, lay.steps, len(lay.lines)), dtype=dtype),
+                               np.empty((k, lay.steps, len(lay.sides)), dtype=dtype))
     draws = sample_draws(lay, seed, runs)
     if backend == "numpy":
         block = run_block(lay, expand(lay, draws), runs)
-        return Outcome(runs, RunScalars.of(block), {v: block.lines[v][:k].astype(dtype) for v in VARIABLES},
-                       block.workforce[:k].astype(dtype))
-    if backend != "numba":
-        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
-    from materiel.engine import kernel  # numba loads only when the compiled engine runs
+        for v, dest in zip(VARIABLES, traj):
+            dest[:] = block.lines[v][:k]
+        workforce[:] = block.workforce[:k]
+        scalars = RunScalars.of(block)
+    elif backend == "numba":
+        from materiel.engine import kernel  # numba loads only when the compiled engine runs
 
-    scalars, traj, workforce = kernel.outcome(lay, draws, k, dtype)
+        scalars = kernel.outcome(lay, draws, traj, workforce)
+    else:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
     return Outcome(runs, scalars, dict(zip(VARIABLES, traj)), workforce)
 
 
