@@ -10,18 +10,19 @@ from materiel.analysis.outcomes import Ensemble
 from materiel.engine.scalars import RunScalars
 from materiel.engine import parallel
 from materiel.engine.inputs import layout
-from materiel.engine.runner import VARIABLES, Outcome, blocks, outcome
+from materiel.engine.runner import SKETCHED, VARIABLES, Outcome, blocks, outcome
 from materiel.scenario.schema import Scenario
 
 BLOCK_BYTES = 128 * 2**20       # working memory of one block (numpy engine)
 BLOCK_LINE_STEPS = 2**25        # work in one block (compiled engine): about a third of a second
 TRAJECTORY_BYTES = 512 * 2**20  # trajectories kept for the result
+SERIES_BYTES = 64 * 2**20      # one block's series for the histograms (bands=True)
 PARALLEL_BLOCKS = 8             # at least this many blocks when they are spread over workers
 
 
 def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_size: int | None = None,
              keep: int | None = None, progress: Callable[[int, int], None] | None = None,
-             backend: str = "numba", workers: int = 1, dask: str | None = None) -> Ensemble:
+             backend: str = "numba", workers: int = 1, dask: str | None = None, bands: bool = False) -> Ensemble:
     """Run `runs` runs of `scenario` and return their outcomes.
 
     Results depend only on the scenario, `seed` and the run indices, never on `block_size`.
@@ -30,6 +31,8 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_siz
     is "numba" (compiled, the default) or "numpy" (the readable baseline); both give the
     same results to the last bit. Blocks run in `workers` local processes, or on the Dask
     scheduler at `dask` ("local": a LocalCluster started here); the results are the same.
+    `bands`: per-step quantiles of every run's front, storage, supply, lost and shortfall, streamed
+    through fixed-bin histograms (`Ensemble.step_quantiles`; engine/histogram.py states the error).
     """
     if runs < 1:
         raise ValueError("runs must be at least 1")
@@ -40,6 +43,8 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_siz
         size = BLOCK_BYTES // per_run if backend == "numpy" else BLOCK_LINE_STEPS // (T * L)
         if workers > 1 or dask is not None:
             size = min(size, -(-runs // PARALLEL_BLOCKS))
+        if bands:
+            size = min(size, SERIES_BYTES // (len(SKETCHED) * T * L * 4))
         block_size = int(np.clip(size, 16, runs))
     if keep is None:
         keep = int(min(runs, TRAJECTORY_BYTES // (T * (L * len(VARIABLES) + len(lay.sides)) * 4)))
@@ -47,12 +52,15 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_siz
     store = np.empty((len(VARIABLES), keep, T, L), dtype=np.float32)
     kept = dict(zip(VARIABLES, store))
     workforce = np.empty((keep, T, len(lay.sides)), dtype=np.float32)
-    parts: list[RunScalars] = []
+    scalars = RunScalars.allocate(runs, L, T)
+    counts = None
     done = 0
 
     def gather(out: Outcome) -> None:
-        nonlocal done
-        parts.append(out.scalars)
+        nonlocal done, counts
+        if out.bands is not None:
+            counts = out.bands.astype(np.int64) if counts is None else counts + out.bands
+        scalars.put(int(out.runs[0]), out.scalars)
         k = out.workforce.shape[0]
         if k and not np.may_share_memory(out.workforce, workforce):  # computed elsewhere: copy it in
             first = int(out.runs[0])  # blocks are consecutive runs; the kept ones come first
@@ -63,17 +71,17 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_siz
         if progress:
             progress(done, runs)
 
-    jobs = ((lay, seed, index, keep, backend) for index in blocks(runs, block_size))
+    jobs = ((lay, seed, index, keep, backend, np.float32, None, bands) for index in blocks(runs, block_size))
     if dask is not None:
         done_blocks = parallel.on_dask(outcome, jobs, dask)
     elif workers > 1:
         done_blocks = parallel.in_processes(outcome, jobs, workers)
     else:  # in this process: kept trajectories are written where they stay
-        done_blocks = (outcome(*job, into=_kept_part(store, workforce, job[2])) for job in jobs)
+        done_blocks = (outcome(*job[:6], _kept_part(store, workforce, job[2]), bands) for job in jobs)
     for out in done_blocks:
         gather(out)
     workforce[np.isinf(workforce)] = np.nan  # sides without a workforce limit
-    return Ensemble(lay, seed, runs, RunScalars.concat(parts), kept, workforce)
+    return Ensemble(lay, seed, runs, scalars, kept, workforce, counts)
 
 
 def _kept_part(store: np.ndarray, workforce: np.ndarray, runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

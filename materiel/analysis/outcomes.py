@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from materiel.engine.inputs import Layout
-from materiel.engine.runner import VARIABLES
+from materiel.engine.runner import SKETCHED, VARIABLES
 from materiel.engine.scalars import NEVER, RunScalars
 
 QUANTILES = (0.1, 0.5, 0.9)
@@ -34,6 +34,7 @@ class Ensemble:
     scalars: RunScalars
     trajectories: dict[str, np.ndarray]   # var → [kept, T, L] float32
     workforce: np.ndarray                 # [kept, T, S] float32
+    bands: np.ndarray | None = None       # [len(SKETCHED), T, L, BINS] per-step histograms of every run
 
     @property
     def kept(self) -> int:
@@ -80,12 +81,24 @@ class Ensemble:
             for q in quantiles:
                 row[f"runout_p{round(q * 100)}"] = runout.quantiles[q]
             row["runout_probability"] = runout.probability if self.scalars.has_storage[i] else None
-            for name, values in (("shortfall", self.scalars.shortfall[:, i]), ("supply_demand_ratio", self.scalars.ratio[:, i])):
+            for name, values in (("shortfall", self.scalars.shortfall[:, i].astype(np.float64)), ("supply_demand_ratio", self.scalars.line_ratio(i))):
                 finite = values[np.isfinite(values)]
                 for q in quantiles:
                     row[f"{name}_p{round(q * 100)}"] = float(np.quantile(finite, q)) if finite.size else None
             rows.append(row)
         return pd.DataFrame(rows)
+
+    def step_quantiles(self, name: str, quantiles=QUANTILES) -> np.ndarray:
+        """Quantiles across runs of a series per step and line [Q, T, L]: `SKETCHED` ones (supply is
+        produced + refurbished + imported) from every run's histograms when simulated with bands=True
+        (to engine/histogram.py's error bound), else exactly from the kept runs."""
+        if self.bands is not None and name in SKETCHED:
+            from materiel.engine import histogram
+
+            return histogram.quantiles(self.bands[SKETCHED.index(name)], quantiles)
+        traj = self.trajectories
+        values = traj["produced"] + traj["refurbished"] + traj["imported"] if name == "supply" else traj[name]
+        return np.quantile(values.astype(np.float64), quantiles, axis=0)
 
     def dataset(self):
         """Trajectories of the kept runs as an xarray Dataset with dimensions run, time, line (and side)."""

@@ -21,19 +21,21 @@ FRONT, PIPELINE, STORAGE, DEMAND, LOST, SHORTFALL, PRODUCED, REFURBISHED, DRAWN,
 CHUNK = 64  # runs stepped together: the innermost loops go over them, so they vectorise
 
 
-def outcome(lay: Layout, d: Draws, traj: np.ndarray, workforce: np.ndarray) -> RunScalars:
-    """Step one block; write trajectories of its first k runs into traj [12, k, T, L] and workforce [k, T, S]."""
+def outcome(lay: Layout, d: Draws, traj: np.ndarray, workforce: np.ndarray, series: np.ndarray) -> RunScalars:
+    """Step one block; write trajectories of its first k runs into traj [12, k, T, L] and workforce [k, T, S],
+    and, if series [5, T, L, R] has room for them, every run's `SKETCHED` series (runs last)."""
     R, L = d.base.shape
     groups = _groups(lay)
     M = int(max(d.delay.max(initial=0), d.import_delay.max(initial=0))) + 1
     ints = np.empty((2, R, L), dtype=np.int64)
     sums = np.empty((3, R, L))
     drawable = (d.stock * (d.yields > 0)).sum(axis=2)
-    _run(day_offsets(lay.edges).astype(np.float64), lay.ramp_start, lay.side_of_line, *groups,
+    _run(day_offsets(lay.edges).astype(np.float64), lay.ramp_start,
+         np.array([len(c) for c in lay.classes], dtype=np.int64), lay.side_of_line, *groups,
          *lay.demand.sparse, *lay.refurbish.sparse, *lay.deliveries.sparse, lay.supplier_line,
          d.demand, d.refurbish, d.deliveries, d.base, d.multiplier, d.ramp_days, d.workers_per_unit,
          d.stock, d.yields, d.front, d.delay, d.import_delay, d.workers, d.pool, d.hiring,
-         M, traj, workforce, ints, sums)
+         M, traj, workforce, series, ints, sums)
     return RunScalars(runout=ints[0], first_shortfall=ints[1], shortfall=sums[0], supplied=sums[1],
                       demanded=sums[2], has_storage=(drawable >= 1.0).any(axis=0))
 
@@ -56,31 +58,31 @@ def _ramp_integral(x, r):
 
 
 @nb.njit(parallel=True, cache=True)
-def _run(edges, ramp_start, side_of_line, group_of_line, group_side,
+def _run(edges, ramp_start, classes, side_of_line, group_of_line, group_side,
          d_start, d_col, d_w, f_start, f_col, f_w, p_start, p_col, p_w, supplier_line,
          demand_v, refurb_v, deliver_v, base, multiplier, ramp_days, wpu,
          stock0, yields, front0, delay, import_delay, workers0, pool, hiring,
-         M, traj, workforce, ints, sums):
+         M, traj, workforce, series, ints, sums):
     R, L, C = stock0.shape
     for first in nb.prange((R + CHUNK - 1) // CHUNK):
         r0 = first * CHUNK
         r1 = min(r0 + CHUNK, R)
-        _chunk(r0, r1, edges, ramp_start, side_of_line, group_of_line, group_side,
+        _chunk(r0, r1, edges, ramp_start, classes, side_of_line, group_of_line, group_side,
                d_start, d_col, d_w, f_start, f_col, f_w, p_start, p_col, p_w, supplier_line,
                np.ascontiguousarray(demand_v[r0:r1].T), np.ascontiguousarray(refurb_v[r0:r1].T),
                np.ascontiguousarray(deliver_v[r0:r1].T), base[r0:r1].T.copy(), multiplier[r0:r1].T.copy(),
                ramp_days[r0:r1].T.copy(), wpu[r0:r1].T.copy(), stock0[r0:r1].transpose(1, 2, 0).copy(),
                np.ascontiguousarray(yields[r0:r1].transpose(1, 2, 0)), front0[r0:r1].T.copy(), delay[r0:r1].T.copy(),
                import_delay[r0:r1].T.copy(), workers0[r0:r1].T.copy(), pool[r0:r1].T.copy(), hiring[r0:r1].T.copy(),
-               M, traj, workforce, ints, sums)
+               M, traj, workforce, series, ints, sums)
 
 
 @nb.njit
-def _chunk(r0, r1, edges, ramp_start, side_of_line, group_of_line, group_side,
+def _chunk(r0, r1, edges, ramp_start, classes, side_of_line, group_of_line, group_side,
            d_start, d_col, d_w, f_start, f_col, f_w, p_start, p_col, p_w, supplier_line,
            demand_v, refurb_v, deliver_v, base, multiplier, ramp_days, wpu,
            stock, yields, front, delay, import_delay, workers, pool, hiring,
-           M, traj, workforce, ints, sums):
+           M, traj, workforce, series, ints, sums):
     """Runs r0..r1 through every step; inputs and state are [.., run] with the chunk's runs last."""
     n = r1 - r0
     L, C = stock.shape[0], stock.shape[1]
@@ -109,17 +111,23 @@ def _chunk(r0, r1, edges, ramp_start, side_of_line, group_of_line, group_side,
         for j in range(n):
             inert[i, j] = inert[i, j] - drawable0[i, j]
     sums_local = np.zeros((3, L, n))
+    ramp = np.empty((L, n))     # ∫ of the ramp up to the step's start: each step's end is the next one's start
+    ramp_r = np.empty((L, n))
+    for i in range(L):
+        for j in range(n):
+            ramp_r[i, j] = max(ramp_days[i, j], 1e-9)
+            ramp[i, j] = _ramp_integral(edges[0] - ramp_start[i], ramp_r[i, j])
 
     for t in range(T):
         days = edges[t + 1] - edges[t]
         slot = t % M
         # 1. capacity and the workers it needs
         for i in range(L):
-            x0 = edges[t] - ramp_start[i]
             x1 = edges[t + 1] - ramp_start[i]
             for j in range(n):
-                rd = max(ramp_days[i, j], 1e-9)
-                frac = (_ramp_integral(x1, rd) - _ramp_integral(x0, rd)) / days
+                end = _ramp_integral(x1, ramp_r[i, j])
+                frac = (end - ramp[i, j]) / days
+                ramp[i, j] = end
                 per_day = base[i, j] * (1.0 + (multiplier[i, j] - 1.0) * frac)
                 capacity[i, j] = per_day * days
                 needed[i, j] = per_day * YEAR * wpu[i, j]
@@ -157,7 +165,7 @@ def _chunk(r0, r1, edges, ramp_start, side_of_line, group_of_line, group_side,
                 acc[1, i, j] = 0.0
                 acc[2, i, j] = 0.0
                 acc[3, i, j] = 0.0
-            for c in range(C):
+            for c in range(classes[i]):
                 for j in range(n):
                     y = yields[i, c, j]
                     take = min(stock[i, c, j], amount[j]) if y > 0 else 0.0
@@ -177,9 +185,7 @@ def _chunk(r0, r1, edges, ramp_start, side_of_line, group_of_line, group_side,
                         acc[3, i, j] += amount[j]
             _amounts(d_start, d_col, d_w, i * T + t, demand_v, amount)
             for j in range(n):
-                in_storage = 0.0
-                for c in range(C):
-                    in_storage += stock[i, c, j]
+                in_storage = _in_storage(stock, i, j, classes[i])
                 arrived = pipe[i, slot, j]
                 pipe[i, slot, j] = 0.0
                 demand = amount[j]
@@ -197,17 +203,21 @@ def _chunk(r0, r1, edges, ramp_start, side_of_line, group_of_line, group_side,
                 acc[4, i, j] = arrived
                 acc[5, i, j] = lost
                 acc[6, i, j] = shortfall
+            if series.shape[3]:
+                for j in range(n):
+                    series[0, t, i, r0 + j] = front[i, j]
+                    series[1, t, i, r0 + j] = _in_storage(stock, i, j, classes[i])
+                    series[2, t, i, r0 + j] = acc[0, i, j] + acc[1, i, j] + acc[3, i, j]
+                    series[3, t, i, r0 + j] = acc[5, i, j]
+                    series[4, t, i, r0 + j] = acc[6, i, j]
             for j in range(min(n, keep - r0)):
                 r = r0 + j
                 in_transit = 0.0
-                in_storage = 0.0
                 for k in range(M):
                     in_transit += pipe[i, (t + k) % M, j]
-                for c in range(C):
-                    in_storage += stock[i, c, j]
                 traj[FRONT, r, t, i] = front[i, j]
                 traj[PIPELINE, r, t, i] = in_transit
-                traj[STORAGE, r, t, i] = in_storage
+                traj[STORAGE, r, t, i] = _in_storage(stock, i, j, classes[i])
                 traj[DEMAND, r, t, i] = amount[j]
                 traj[LOST, r, t, i] = acc[5, i, j]
                 traj[SHORTFALL, r, t, i] = acc[6, i, j]
@@ -223,6 +233,15 @@ def _chunk(r0, r1, edges, ramp_start, side_of_line, group_of_line, group_side,
             ints[1, r0 + j, i] = first_short[i, j]
             for v in range(3):
                 sums[v, r0 + j, i] = sums_local[v, i, j]
+
+
+@nb.njit(inline="always")
+def _in_storage(stock, i, j, C):
+    """Units in storage, the line's C classes, summed in class order."""
+    total = 0.0
+    for c in range(C):
+        total += stock[i, c, j]
+    return total
 
 
 @nb.njit(inline="always")

@@ -20,6 +20,8 @@ STOCKS = ("front", "pipeline", "storage")
 FLOWS = ("demand", "lost", "shortfall", "produced", "refurbished", "drawn", "imported", "arrived", "coverage")
 VARIABLES = STOCKS + FLOWS
 BACKENDS = ("numba", "numpy")
+#: Series whose per-step quantiles are sketched for every run (`bands`); supply = produced + refurbished + imported.
+SKETCHED = ("front", "storage", "supply", "lost", "shortfall")
 
 
 @dataclass
@@ -80,31 +82,46 @@ class Outcome:
     scalars: RunScalars
     lines: dict[str, np.ndarray]   # var → [k, T, L] for the block's runs with index < keep
     workforce: np.ndarray          # [k, T, S]
+    bands: np.ndarray | None = None  # [5, T, L, BINS] histogram counts of `SKETCHED` series, every run
 
 
 def outcome(lay: Layout, seed: int, runs: np.ndarray, keep: int, backend: str = "numba",
-            dtype=np.float32, into: tuple[np.ndarray, np.ndarray] | None = None) -> Outcome:
+            dtype=np.float32, into: tuple[np.ndarray, np.ndarray] | None = None, bands: bool = False) -> Outcome:
     """Draw, step and reduce one block of consecutive runs; keep trajectories (as `dtype`) of runs below `keep`.
 
     `into`: where to write the kept trajectories [V, k, T, L] and workforce [k, T, S] (new arrays if None).
+    `bands`: also count every run's `SKETCHED` series in per-step histograms (engine/histogram.py).
     """
+    T, L = lay.steps, len(lay.lines)
     k = int(np.count_nonzero(runs < keep))
-    traj, workforce = into or (np.empty((len(VARIABLES), k, lay.steps, len(lay.lines)), dtype=dtype),
-                               np.empty((k, lay.steps, len(lay.sides)), dtype=dtype))
+    traj, workforce = into or (np.empty((len(VARIABLES), k, T, L), dtype=dtype),
+                               np.empty((k, T, len(lay.sides)), dtype=dtype))
+    series = np.empty((len(SKETCHED), T, L, runs.size if bands else 0), dtype=np.float32)
     draws = sample_draws(lay, seed, runs)
     if backend == "numpy":
         block = run_block(lay, expand(lay, draws), runs)
         for v, dest in zip(VARIABLES, traj):
             dest[:] = block.lines[v][:k]
         workforce[:] = block.workforce[:k]
+        if bands:
+            x = block.lines
+            supply = x["produced"] + x["refurbished"] + x["imported"]
+            for dest, values in zip(series, (x["front"], x["storage"], supply, x["lost"], x["shortfall"])):
+                dest[:] = values.transpose(1, 2, 0)
         scalars = RunScalars.of(block)
     elif backend == "numba":
         from materiel.engine import kernel  # numba loads only when the compiled engine runs
 
-        scalars = kernel.outcome(lay, draws, traj, workforce)
+        scalars = kernel.outcome(lay, draws, traj, workforce, series)
     else:
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
-    return Outcome(runs, scalars, dict(zip(VARIABLES, traj)), workforce)
+    counts = None
+    if bands:
+        from materiel.engine import histogram
+
+        counts = np.zeros((len(SKETCHED), T, L, histogram.BINS), dtype=np.int32)
+        histogram.add(counts, series)
+    return Outcome(runs, scalars, dict(zip(VARIABLES, traj)), workforce, counts)
 
 
 def blocks(total: int, size: int) -> Iterator[np.ndarray]:

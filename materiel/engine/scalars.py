@@ -46,14 +46,34 @@ class RunScalars:
         )
 
     @classmethod
-    def concat(cls, parts: list[RunScalars]) -> RunScalars:
-        joined = {f: np.concatenate([getattr(p, f) for p in parts]) for f in FIELDS}
-        return cls(**joined, has_storage=np.any([p.has_storage for p in parts], axis=0))
+    def allocate(cls, runs: int, lines: int, steps: int) -> RunScalars:
+        """Room for every run's outcomes, compactly (16 bytes a run and line, so 10 million runs fit):
+        step indices as int16 (int32 past 32,767 steps), amounts as float32."""
+        index = np.int16 if steps < 2**15 else np.int32
+        return cls(*(np.empty((runs, lines), dtype=index) for _ in range(2)),
+                   *(np.empty((runs, lines), dtype=np.float32) for _ in range(3)),
+                   has_storage=np.zeros(lines, dtype=bool))
+
+    def put(self, first: int, part: RunScalars) -> None:
+        """Store a block's outcomes as runs first, first + 1, …"""
+        for f in FIELDS:
+            getattr(self, f)[first:first + len(part.runout)] = getattr(part, f)
+        self.has_storage |= part.has_storage
 
     @property
     def ratio(self) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(self.demanded > 0, self.supplied / np.where(self.demanded > 0, self.demanded, 1), np.nan)
+        """Supply over demand per run and line [runs, lines]; NaN where there was no demand."""
+        return _ratio(self.supplied, self.demanded)
+
+    def line_ratio(self, line: int) -> np.ndarray:
+        """`ratio` of one line [runs]."""
+        return _ratio(self.supplied[:, line], self.demanded[:, line])
+
+
+def _ratio(supplied: np.ndarray, demanded: np.ndarray) -> np.ndarray:
+    supplied, demanded = supplied.astype(np.float64), demanded.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(demanded > 0, supplied / np.where(demanded > 0, demanded, 1), np.nan)
 
 
 def _first(flags: np.ndarray) -> np.ndarray:
