@@ -48,6 +48,8 @@ def run(
     deterministic: Annotated[bool, typer.Option("--deterministic", help="One run with every quantity at its median (or --quantile); --runs and --seed do not apply")] = False,
     quantile: Quantile = None,
     trajectories: Annotated[Optional[Path], typer.Option("--trajectories", help="With --deterministic: write every stock and flow per step (.csv or .parquet)")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Local processes to spread the runs over (same results)")] = 1,
+    dask: Annotated[Optional[str], typer.Option("--dask", help="Run on this Dask scheduler (ADDRESS), or 'local' for a local cluster (same results)")] = None,
 ) -> None:
     """Run an ensemble and print, per side and line, supply/demand, storage run-out and shortfall."""
     loaded = load(scenario)
@@ -64,7 +66,7 @@ def run(
         from materiel.report import outputs  # matplotlib and Plotly load only when asked for
         outputs.prepare(out)
     with _progress(quiet) as report:
-        ens = simulate(sc, runs=runs, seed=seed, progress=report)
+        ens = simulate(sc, runs=runs, seed=seed, progress=report, workers=workers, dask=dask)
     doc = summary_document(ens, sc.name)
     if deterministic:
         doc["deterministic_quantile"] = q
