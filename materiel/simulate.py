@@ -49,8 +49,8 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_siz
     if keep is None:
         keep = int(min(runs, TRAJECTORY_BYTES // (T * (L * len(VARIABLES) + len(lay.sides)) * 4)))
     keep = min(keep, runs)
-    store = np.empty((len(VARIABLES), keep, T, L), dtype=np.float32)
-    kept = dict(zip(VARIABLES, store))
+    store = np.empty((keep, len(VARIABLES), T, L), dtype=np.float32)  # a block's runs are contiguous
+    kept = {v: store[:, j] for j, v in enumerate(VARIABLES)}
     workforce = np.empty((keep, T, len(lay.sides)), dtype=np.float32)
     scalars = RunScalars.allocate(runs, L, T)
     counts = None
@@ -88,4 +88,4 @@ def _kept_part(store: np.ndarray, workforce: np.ndarray, runs: np.ndarray) -> tu
     """The slices of the kept trajectories that a block of consecutive runs fills."""
     first, last = int(runs[0]), min(int(runs[-1]) + 1, workforce.shape[0])
     last = max(first, last)
-    return store[:, first:last], workforce[first:last]
+    return store[first:last], workforce[first:last]

@@ -66,7 +66,9 @@ def run(
         from materiel.report import outputs  # matplotlib and Plotly load only when asked for
         outputs.prepare(out)
     with _progress(quiet) as report:
-        ens = simulate(sc, runs=runs, seed=seed, progress=report, workers=workers, dask=dask)
+        # trajectories only feed the report (--out) and the registry's per-step outcomes
+        keep = None if out is not None or store else 0
+        ens = simulate(sc, runs=runs, seed=seed, progress=report, workers=workers, dask=dask, keep=keep)
     doc = summary_document(ens, sc.name)
     if deterministic:
         doc["deterministic_quantile"] = q

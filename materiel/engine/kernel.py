@@ -22,7 +22,7 @@ CHUNK = 64  # runs stepped together: the innermost loops go over them, so they v
 
 
 def outcome(lay: Layout, d: Draws, traj: np.ndarray, workforce: np.ndarray, series: np.ndarray) -> RunScalars:
-    """Step one block; write trajectories of its first k runs into traj [12, k, T, L] and workforce [k, T, S],
+    """Step one block; write trajectories of its first k runs into traj [k, 12, T, L] and workforce [k, T, S],
     and, if series [5, T, L, R] has room for them, every run's `SKETCHED` series (runs last)."""
     R, L = d.base.shape
     groups = _groups(lay)
@@ -90,7 +90,7 @@ def _chunk(r0, r1, edges, ramp_start, classes, side_of_line, group_of_line, grou
     S = workers.shape[0]
     G = group_side.shape[0]
     P = supplier_line.shape[0]
-    keep = traj.shape[1]
+    keep = traj.shape[0]
     pipe = np.zeros((L, M, n))
     needed = np.empty((L, n))
     capacity = np.empty((L, n))
@@ -215,18 +215,18 @@ def _chunk(r0, r1, edges, ramp_start, classes, side_of_line, group_of_line, grou
                 in_transit = 0.0
                 for k in range(M):
                     in_transit += pipe[i, (t + k) % M, j]
-                traj[FRONT, r, t, i] = front[i, j]
-                traj[PIPELINE, r, t, i] = in_transit
-                traj[STORAGE, r, t, i] = _in_storage(stock, i, j, classes[i])
-                traj[DEMAND, r, t, i] = amount[j]
-                traj[LOST, r, t, i] = acc[5, i, j]
-                traj[SHORTFALL, r, t, i] = acc[6, i, j]
-                traj[PRODUCED, r, t, i] = acc[0, i, j]
-                traj[REFURBISHED, r, t, i] = acc[1, i, j]
-                traj[DRAWN, r, t, i] = acc[2, i, j]
-                traj[IMPORTED, r, t, i] = acc[3, i, j]
-                traj[ARRIVED, r, t, i] = acc[4, i, j]
-                traj[COVERAGE, r, t, i] = share[g, j]
+                traj[r, FRONT, t, i] = front[i, j]
+                traj[r, PIPELINE, t, i] = in_transit
+                traj[r, STORAGE, t, i] = _in_storage(stock, i, j, classes[i])
+                traj[r, DEMAND, t, i] = amount[j]
+                traj[r, LOST, t, i] = acc[5, i, j]
+                traj[r, SHORTFALL, t, i] = acc[6, i, j]
+                traj[r, PRODUCED, t, i] = acc[0, i, j]
+                traj[r, REFURBISHED, t, i] = acc[1, i, j]
+                traj[r, DRAWN, t, i] = acc[2, i, j]
+                traj[r, IMPORTED, t, i] = acc[3, i, j]
+                traj[r, ARRIVED, t, i] = acc[4, i, j]
+                traj[r, COVERAGE, t, i] = share[g, j]
     for i in range(L):
         for j in range(n):
             ints[0, r0 + j, i] = runout[i, j]

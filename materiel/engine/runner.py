@@ -89,19 +89,20 @@ def outcome(lay: Layout, seed: int, runs: np.ndarray, keep: int, backend: str = 
             dtype=np.float32, into: tuple[np.ndarray, np.ndarray] | None = None, bands: bool = False) -> Outcome:
     """Draw, step and reduce one block of consecutive runs; keep trajectories (as `dtype`) of runs below `keep`.
 
-    `into`: where to write the kept trajectories [V, k, T, L] and workforce [k, T, S] (new arrays if None).
+    `into`: where to write the kept trajectories [k, V, T, L] and workforce [k, T, S] (new arrays if None);
+    C-contiguous, as a block of runs of the ensemble's store is, so the kernel has one signature.
     `bands`: also count every run's `SKETCHED` series in per-step histograms (engine/histogram.py).
     """
     T, L = lay.steps, len(lay.lines)
     k = int(np.count_nonzero(runs < keep))
-    traj, workforce = into or (np.empty((len(VARIABLES), k, T, L), dtype=dtype),
+    traj, workforce = into or (np.empty((k, len(VARIABLES), T, L), dtype=dtype),
                                np.empty((k, T, len(lay.sides)), dtype=dtype))
     series = np.empty((len(SKETCHED), T, L, runs.size if bands else 0), dtype=np.float32)
     draws = sample_draws(lay, seed, runs)
     if backend == "numpy":
         block = run_block(lay, expand(lay, draws), runs)
-        for v, dest in zip(VARIABLES, traj):
-            dest[:] = block.lines[v][:k]
+        for j, v in enumerate(VARIABLES):
+            traj[:, j] = block.lines[v][:k]
         workforce[:] = block.workforce[:k]
         if bands:
             x = block.lines
@@ -121,7 +122,7 @@ def outcome(lay: Layout, seed: int, runs: np.ndarray, keep: int, backend: str = 
 
         counts = np.zeros((len(SKETCHED), T, L, histogram.BINS), dtype=np.int32)
         histogram.add(counts, series)
-    return Outcome(runs, scalars, dict(zip(VARIABLES, traj)), workforce, counts)
+    return Outcome(runs, scalars, {v: traj[:, j] for j, v in enumerate(VARIABLES)}, workforce, counts)
 
 
 def blocks(total: int, size: int) -> Iterator[np.ndarray]:
