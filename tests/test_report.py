@@ -156,3 +156,12 @@ def test_report_opens_offline_in_a_browser_and_draws_every_chart(written, ensemb
     doc = json.loads(written[1].read_text())
     for row, line in zip(table, doc["lines"]):
         assert f"{line['supply_demand_ratio']['p50']:.2f}" in row
+
+
+def test_step_quantiles_equal_numpys_to_the_bit():
+    rng = np.random.default_rng(3)
+    for shape in [(1, 4), (2, 3, 2), (401, 17, 3)]:
+        x = rng.random(shape).astype(np.float32)
+        x[x < 0.2] = 0.5  # ties
+        qs = (0.05, 0.1, 0.5, 0.9, 0.95)
+        assert np.array_equal(series.step_quantiles(x, qs), np.quantile(x.astype(np.float64), qs, axis=0))

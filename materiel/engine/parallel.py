@@ -31,8 +31,9 @@ def on_dask(task: Callable[..., Outcome], jobs: Iterable[tuple], address: str) -
     """task(*job) for each job on a Dask cluster: a scheduler's address, or "local" for a LocalCluster here."""
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(processes=True, threads_per_worker=1, dashboard_address=None) \
-        if address == "local" else None
+    cores = os.cpu_count() or 1
+    cluster = LocalCluster(n_workers=cores, processes=True, threads_per_worker=1, dashboard_address=None,
+                           env={"NUMBA_NUM_THREADS": "1"}) if address == "local" else None
     with Client(cluster or address) as client:
         workers = max(1, len(client.scheduler_info()["workers"]))
         try:
