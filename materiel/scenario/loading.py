@@ -104,8 +104,8 @@ def check_references(scenario: Scenario, *, sources: bool = True) -> list[tuple[
     return found
 
 
-class _LineLoader(yaml.SafeLoader):
-    """Safe loader that rejects duplicate keys."""
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """Safe loader (libyaml's when there) that rejects duplicate keys."""
 
     def construct_mapping(self, node, deep=False):
         seen = set()
