@@ -40,3 +40,13 @@ def test_a_dask_cluster_of_two_workers_gives_the_single_process_result(scenario,
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         assert_identical(single, simulate(scenario, runs=RUNS, seed=5, keep=50, dask=cluster.scheduler_address,
                                           block_size=64))
+
+
+def test_the_command_line_spreads_runs_over_workers_with_the_same_summary(cli, tmp_path):
+    docs = []
+    for extra in ([], ["--workers", "2"]):
+        out = tmp_path / f"summary{len(docs)}.json"
+        done = cli("run", "--runs", "400", "--horizon", "2023-06-30", "--no-store", "-q", "--json", str(out), *extra)
+        assert done.returncode == 0, done.stderr
+        docs.append(out.read_text())
+    assert docs[0] == docs[1]
