@@ -7,10 +7,10 @@ from collections.abc import Callable
 import numpy as np
 
 from materiel.analysis.outcomes import Ensemble
-from materiel.engine.scalars import RunScalars
 from materiel.engine import parallel
 from materiel.engine.inputs import layout
 from materiel.engine.runner import SKETCHED, VARIABLES, Outcome, blocks, outcome
+from materiel.engine.scalars import RunScalars
 from materiel.scenario.schema import Scenario
 
 BLOCK_BYTES = 128 * 2**20       # working memory of one block (numpy engine)
@@ -59,7 +59,9 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_siz
     def gather(out: Outcome) -> None:
         nonlocal done, counts
         if out.bands is not None:
-            counts = out.bands.astype(np.int64) if counts is None else counts + out.bands
+            if counts is None:
+                counts = np.zeros(out.bands.shape, dtype=np.int64)
+            counts += out.bands
         scalars.put(int(out.runs[0]), out.scalars)
         k = out.workforce.shape[0]
         if k and not np.may_share_memory(out.workforce, workforce):  # computed elsewhere: copy it in
@@ -86,6 +88,6 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_siz
 
 def _kept_part(store: np.ndarray, workforce: np.ndarray, runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The slices of the kept trajectories that a block of consecutive runs fills."""
-    first, last = int(runs[0]), min(int(runs[-1]) + 1, workforce.shape[0])
-    last = max(first, last)
+    first = int(runs[0])
+    last = max(first, min(int(runs[-1]) + 1, workforce.shape[0]))
     return store[first:last], workforce[first:last]

@@ -16,7 +16,7 @@ from materiel.engine.inputs import YEAR, Draws, Layout
 from materiel.engine.scalars import NEVER, RunScalars
 from materiel.engine.timegrid import day_offsets
 
-# Rows of the kernel's trajectory array, in `runner.VARIABLES` order.
+# Index of each variable on axis 1 of the kernel's trajectories, in `runner.VARIABLES` order.
 FRONT, PIPELINE, STORAGE, DEMAND, LOST, SHORTFALL, PRODUCED, REFURBISHED, DRAWN, IMPORTED, ARRIVED, COVERAGE = range(12)
 CHUNK = 64  # runs stepped together: the innermost loops go over them, so they vectorise
 
