@@ -164,13 +164,12 @@ def evaluate(cal: Calibration, fit: Fit, truth: Observed, lead: int, rng: np.ran
     fc = forecast(cal, fit, lead, rng)
     mean, sd = persistence(fit.observed.counts, cutoff, lead)
     model, naive = score(fc, y), score_normal(mean, sd, y)
-    scale = y if y > 0 else np.nan
     q = weighted_quantile(fc.samples, fc.weights, [0.05, 0.1, 0.5, 0.9, 0.95])
     return {
-        "series": fit.observed.label, "cutoff": cutoff.isoformat(), "lead_days": lead, "observed": y,
-        "forecast": {"p5": q[0], "p10": q[1], "p50": q[2], "p90": q[3], "p95": q[4]},
-        "model": {**model, "crps_scaled": model["crps"] / scale},
-        "persistence": {"mean": mean, "sd": sd, **naive, "crps_scaled": naive["crps"] / scale},
+        "series": fit.observed.label, "cutoff": cutoff.isoformat(), "observed": y,
+        "forecast": dict(zip(("p5", "p10", "p50", "p90", "p95"), q.tolist())),
+        "model": {**model, "crps_scaled": model["crps"] / y if y > 0 else None},
+        "persistence": {"mean": mean, "sd": sd, **naive, "crps_scaled": naive["crps"] / y if y > 0 else None},
         "ess": cal.ess,
     }
 
@@ -180,7 +179,7 @@ def pooled(rows: list[dict]) -> dict:
     out = {}
     for method in ("model", "persistence"):
         scores = [r[method] for r in rows]
-        scaled = [s["crps_scaled"] for s in scores if np.isfinite(s["crps_scaled"])]
+        scaled = [s["crps_scaled"] for s in scores if s["crps_scaled"] is not None]
         out[method] = {**{name: float(np.mean([s[name] for s in scores])) for name in INTERVALS},
                        "crps_scaled": float(np.mean(scaled)) if scaled else None}
     out["forecasts"] = len(rows)
@@ -206,7 +205,10 @@ def backtest(scenario: Scenario, frames: dict[str, tuple[str, pd.DataFrame]], cu
         for seen, truth in zip(observed_series(sc, cut), full):
             cal = calibrate(ens, [seen], cutoff, half_life=half_life, min_ess=min_ess)
             rows.append(evaluate(cal, cal.fits[0], truth, lead, rng))
-    return {"rows": rows, "pooled": pooled(rows)}
+    series = dict.fromkeys(r["series"] for r in rows)
+    return {"scenario": scenario.name, "seed": seed, "runs": runs, "lead_days": lead, "half_life_days": half_life,
+            "cutoffs": [c.isoformat() for c in cutoffs], "rows": rows,
+            "by_series": {s: pooled([r for r in rows if r["series"] == s]) for s in series}, "pooled": pooled(rows)}
 
 
 def check_cutoff(observed: list[Observed], cutoff: dt.date, lead: int) -> None:
