@@ -36,6 +36,7 @@ from materiel.scenario.schema import Scenario
 from materiel.simulate import simulate
 
 RECENT_DAYS = 90
+HISTORY_DAYS = RECENT_DAYS + 3 * PERIOD_DAYS  # data a series needs before a cutoff: to judge how a rate can miss
 HALF_LIFE = 30  # days: calibration for a forecast weighs the last month most
 SPREAD_HALF_LIFE = 365
 MIN_VARIATION = 0.1
@@ -64,10 +65,7 @@ def lead_spread(counts: pd.Series, cutoff: dt.date, lead: int) -> float:
     """
     first, last = counts.index.min(), pd.Timestamp(cutoff)
     usable = (last - first).days - RECENT_DAYS
-    horizon = min(lead, usable - 2 * PERIOD_DAYS)
-    if horizon < PERIOD_DAYS:
-        raise InputError(Problem(str(cutoff), message=f"too little data before the cutoff ({usable + RECENT_DAYS} days) "
-                                 f"to judge how far a {lead}-day forecast can miss: need {RECENT_DAYS + 3 * PERIOD_DAYS}"))
+    horizon = min(lead, usable - 2 * PERIOD_DAYS)  # at least PERIOD_DAYS, given HISTORY_DAYS
     origins = pd.date_range(last - pd.Timedelta(days=horizon), first + pd.Timedelta(days=RECENT_DAYS), freq="-7D")
     recent = np.stack([recent_amounts(counts, o) for o in origins])
     ahead = (counts.reindex(origins + pd.Timedelta(days=horizon)).to_numpy()
@@ -212,10 +210,10 @@ def backtest(scenario: Scenario, frames: dict[str, tuple[str, pd.DataFrame]], cu
 
 
 def check_cutoff(observed: list[Observed], cutoff: dt.date, lead: int) -> None:
-    """Each series must cover the 90 days before the cutoff and the lead after it."""
+    """Each series must cover `HISTORY_DAYS` before the cutoff and the lead after it."""
     for obs in observed:
         first, last = obs.counts.index.min().date(), obs.counts.index.max().date()
-        need_first, need_last = cutoff - dt.timedelta(days=RECENT_DAYS), cutoff + dt.timedelta(days=lead)
+        need_first, need_last = cutoff - dt.timedelta(days=HISTORY_DAYS), cutoff + dt.timedelta(days=lead)
         if need_first < first or need_last > last:
             raise InputError(Problem(obs.origin, obs.field, message=(
                 f"cutoff {cutoff} with a {lead}-day lead needs observations from {need_first} to {need_last}; "
