@@ -38,6 +38,7 @@ from materiel.simulate import simulate
 RECENT_DAYS = 90
 HISTORY_DAYS = RECENT_DAYS + 3 * PERIOD_DAYS  # data a series needs before a cutoff: to judge how a rate can miss
 HALF_LIFE = 30  # days: calibration for a forecast weighs the last month most
+FORECAST_PERIOD_DAYS = 14  # calibration for a forecast compares two-week amounts: the latest level counts
 SPREAD_HALF_LIFE = 365
 MIN_VARIATION = 0.1
 PATHS_PER_RUN = 8
@@ -185,7 +186,8 @@ def pooled(rows: list[dict]) -> dict:
 
 
 def backtest(scenario: Scenario, frames: dict[str, tuple[str, pd.DataFrame]], cutoffs: list[dt.date], lead: int,
-             *, runs: int, seed: int, half_life: float | None = HALF_LIFE, min_ess: float | None = None) -> dict:
+             *, runs: int, seed: int, half_life: float | None = HALF_LIFE, min_ess: float | None = None,
+             period_days: float = FORECAST_PERIOD_DAYS) -> dict:
     """Back-test the scenario's observed series at each cutoff over `lead` days; rows and pooled scores.
 
     At each cutoff the model runs to the cutoff only (the horizon moves there, before or past the
@@ -201,7 +203,7 @@ def backtest(scenario: Scenario, frames: dict[str, tuple[str, pd.DataFrame]], cu
         ens = simulate(sc, runs=runs, seed=seed, keep=runs)
         rng = np.random.default_rng([seed, cutoff.toordinal()])
         for seen, truth in zip(observed_series(sc, cut), full):
-            cal = calibrate(ens, [seen], cutoff, half_life=half_life, min_ess=min_ess)
+            cal = calibrate(ens, [seen], cutoff, half_life=half_life, min_ess=min_ess, period_days=period_days)
             rows.append(evaluate(cal, cal.fits[0], truth, lead, rng))
     series = dict.fromkeys(r["series"] for r in rows)
     return {"scenario": scenario.name, "seed": seed, "runs": runs, "lead_days": lead, "half_life_days": half_life,

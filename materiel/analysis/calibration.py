@@ -73,10 +73,10 @@ def observed_series(scenario: Scenario, frames: dict[str, tuple[str, pd.DataFram
     return found
 
 
-def period_edges(ens: Ensemble, until: dt.date) -> list[dt.date]:
-    """Boundaries of whole periods (groups of steps of about 30 days), the last at the last step edge by `until`."""
+def period_edges(ens: Ensemble, until: dt.date, days: float = PERIOD_DAYS) -> list[dt.date]:
+    """Boundaries of whole periods (groups of steps of about `days`), the last at the last step edge by `until`."""
     edges = [d for d in ens.layout.edges if d <= until + dt.timedelta(days=1)]
-    group = max(1, round(PERIOD_DAYS / float(np.median(ens.layout.step_days))))
+    group = max(1, round(days / float(np.median(ens.layout.step_days))))
     return edges[::-1][::group][::-1]
 
 
@@ -132,21 +132,24 @@ class Calibration:
 
 
 def calibrate(ens: Ensemble, observed: list[Observed], until: dt.date, *, min_ess: float | None = None,
-              half_life: float | None = None) -> Calibration:
+              half_life: float | None = None, period_days: float = PERIOD_DAYS) -> Calibration:
     """Weight the runs of `ens` (all kept) by the likelihood of the observed losses up to `until`.
 
-    `min_ess` defaults to a tenth of the runs (at least 1); see the module docstring.
+    `min_ess` defaults to a tenth of the runs (at least 1); see the module docstring. The noise
+    a scenario states for ~30-day periods is scaled by √(30 / the periods' length in days), as for
+    independent daily scatter.
     """
     runs = np.arange(ens.runs)
     sc = ens.layout.scenario
-    edges = period_edges(ens, until)
+    edges = period_edges(ens, until, period_days)
+    widen = np.sqrt(PERIOD_DAYS * (len(edges) - 1) / (edges[-1] - edges[0]).days) if len(edges) > 1 else 1.0
     fits = []
     for obs in observed:
         spec = sc.sides[obs.side].lines[obs.line].observed[int(obs.path.rsplit(".", 1)[1])]
         counts = obs.counts[obs.counts.index <= pd.Timestamp(until)]
         fits.append(Fit(obs, observed_flows(counts, edges), model_flows(ens, obs.side, obs.line, edges),
                         draw(spec.bias, f"{obs.path}.bias", ens.seed, runs),
-                        draw(spec.noise, f"{obs.path}.noise", ens.seed, runs)))
+                        draw(spec.noise, f"{obs.path}.noise", ens.seed, runs) * widen))
     if len(edges) < 2 or not any(np.isfinite(f.reported).any() for f in fits):
         raise InputError(Problem(", ".join(dict.fromkeys(o.origin for o in observed)),
                                  message=f"no whole period of observations between {sc.start} and {until}"))
