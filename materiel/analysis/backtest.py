@@ -1,10 +1,10 @@
 """Back-testing: calibrate up to a cutoff, forecast the losses reported over a lead, score them.
 
 The forecast never reads past the cutoff: the model runs only to the cutoff (its schedules after
-it are not used) and the observed counts are cut at the cutoff before calibration. Each series
-is calibrated on its own record, recent periods weighing most (`HALF_LIFE`). From the cutoff each
-calibrated run's reported rate (its `lost` × bias in the last ~30-day period) goes on over the
-lead, times a lognormal factor for how much the intensity may change (`lead_spread`).
+it are not used) and the observed counts are cut at the cutoff before calibration. Each line is
+calibrated on its series in two-week periods, recent ones weighing most (`HALF_LIFE`). From the
+cutoff each calibrated run's reported rate (its `lost` × bias in the last period) goes on over
+the lead, times a lognormal factor for how much the intensity may change (`lead_spread`).
 
 Scores, per observed series: whether the observed total over the lead lies inside the P10–P90
 and P5–P95 intervals, and the continuous ranked probability score (CRPS, in the series' units
@@ -26,7 +26,7 @@ from materiel.analysis.calibration import (
     Calibration,
     Fit,
     Observed,
-    calibrate,
+    calibrate_lines,
     observed_flows,
     observed_series,
     weighted_quantile,
@@ -202,9 +202,12 @@ def backtest(scenario: Scenario, frames: dict[str, tuple[str, pd.DataFrame]], cu
         sc = scenario.model_copy(update={"horizon": cutoff})
         ens = simulate(sc, runs=runs, seed=seed, keep=runs)
         rng = np.random.default_rng([seed, cutoff.toordinal()])
-        for seen, truth in zip(observed_series(sc, cut), full):
-            cal = calibrate(ens, [seen], cutoff, half_life=half_life, min_ess=min_ess, period_days=period_days)
-            rows.append(evaluate(cal, cal.fits[0], truth, lead, rng))
+        cals = calibrate_lines(ens, observed_series(sc, cut), cutoff, half_life=half_life, min_ess=min_ess,
+                               period_days=period_days)
+        for truth in full:
+            cal = cals[f"{truth.side}/{truth.line}"]
+            fit = next(f for f in cal.fits if f.observed.path == truth.path)
+            rows.append(evaluate(cal, fit, truth, lead, rng))
     series = dict.fromkeys(r["series"] for r in rows)
     return {"scenario": scenario.name, "seed": seed, "runs": runs, "lead_days": lead, "half_life_days": half_life,
             "cutoffs": [c.isoformat() for c in cutoffs], "rows": rows,
