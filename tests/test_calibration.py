@@ -198,3 +198,14 @@ def test_builtin_scenario_backtests_on_the_shared_data(cli, tmp_path):
     rows = json.loads(out.read_text())["rows"]
     assert {r["series"] for r in rows} >= {"russia/tanks general_staff:tank", "russia/tanks oryx:tank"}
     assert all(r["forecast"]["p10"] <= r["forecast"]["p50"] <= r["forecast"]["p90"] for r in rows)
+
+
+def test_series_past_the_scenario_horizon(cli, tmp_path, series):
+    path = tmp_path / "short.yaml"
+    path.write_text(scenario_text().replace("horizon: 2024-12-31", "horizon: 2024-03-31"))
+    out = tmp_path / "bt.json"
+    done = cli("backtest", str(path), "--observed", str(series), "--cutoff", "2024-09-30", "--lead", "90",
+               "--runs", "200", "--json", str(out), "--quiet")
+    assert done.returncode == 0, done.stderr
+    row = json.loads(out.read_text())["rows"][0]
+    assert row["forecast"]["p10"] <= row["observed"] <= row["forecast"]["p90"]  # 5 a day, planted before and after

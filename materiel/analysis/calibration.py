@@ -1,8 +1,8 @@
 """Calibration: weight an ensemble's runs by how well they reproduce observed losses.
 
 Each observed series of a line (the scenario's `observed:`) is compared with the line's `lost`
-flow as amounts per period — whole model steps adding up to about 30 days — never as
-cumulative levels, through the observation model
+flow as amounts per period — whole model steps adding up to about 30 days (or `period_days`) —
+never as cumulative levels, through the observation model
 
     reported = lost × bias × exp(noise × e),   e ~ Student-t with 5 degrees of freedom,
 
@@ -26,7 +26,7 @@ from scipy import stats
 from materiel.analysis.outcomes import Ensemble
 from materiel.engine.sampling import draw
 from materiel.errors import InputError, Problem
-from materiel.scenario.schema import Scenario, iter_quantities
+from materiel.scenario.schema import Observation, Scenario, iter_quantities
 
 PERIOD_DAYS = 30
 DEGREES_OF_FREEDOM = 5
@@ -39,11 +39,18 @@ class Observed:
 
     side: str
     line: str
-    series: str
-    field: str
-    path: str                 # of the observation in the scenario, e.g. sides.russia.lines.tanks.observed.0
+    spec: Observation         # the scenario's `observed:` entry: series, field, bias, noise
+    path: str                 # of that entry in the scenario, e.g. sides.russia.lines.tanks.observed.0
     origin: str               # the file or folder the counts were read from
     counts: pd.Series         # daily cumulative counts (DatetimeIndex)
+
+    @property
+    def series(self) -> str:
+        return self.spec.series
+
+    @property
+    def field(self) -> str:
+        return self.spec.field
 
     @property
     def label(self) -> str:
@@ -64,8 +71,7 @@ def observed_series(scenario: Scenario, frames: dict[str, tuple[str, pd.DataFram
                     raise InputError(Problem(origin, f"{path}.field",
                                              message=f"the scenario reads field {obs.field!r}, which this file does "
                                                      f"not have; its fields: {', '.join(frame.columns)}"))
-                found.append(Observed(side_name, line_name, obs.series, obs.field, path, origin,
-                                      frame[obs.field].dropna()))
+                found.append(Observed(side_name, line_name, obs, path, origin, frame[obs.field].dropna()))
     if not found:
         given = ", ".join(origin for origin, _ in frames.values())
         raise InputError(Problem(given or "--observed", message="no line of the scenario declares an `observed:` "
@@ -145,11 +151,10 @@ def calibrate(ens: Ensemble, observed: list[Observed], until: dt.date, *, min_es
     widen = np.sqrt(PERIOD_DAYS * (len(edges) - 1) / (edges[-1] - edges[0]).days) if len(edges) > 1 else 1.0
     fits = []
     for obs in observed:
-        spec = sc.sides[obs.side].lines[obs.line].observed[int(obs.path.rsplit(".", 1)[1])]
         counts = obs.counts[obs.counts.index <= pd.Timestamp(until)]
         fits.append(Fit(obs, observed_flows(counts, edges), model_flows(ens, obs.side, obs.line, edges),
-                        draw(spec.bias, f"{obs.path}.bias", ens.seed, runs),
-                        draw(spec.noise, f"{obs.path}.noise", ens.seed, runs) * widen))
+                        draw(obs.spec.bias, f"{obs.path}.bias", ens.seed, runs),
+                        draw(obs.spec.noise, f"{obs.path}.noise", ens.seed, runs) * widen))
     if len(edges) < 2 or not any(np.isfinite(f.reported).any() for f in fits):
         raise InputError(Problem(", ".join(dict.fromkeys(o.origin for o in observed)),
                                  message=f"no whole period of observations between {sc.start} and {until}"))
