@@ -135,7 +135,9 @@ def test_calibrate_save_and_run_calibrated(cli, tmp_path, scenario_file, series)
                "--save", str(weights), "--json", str(tmp_path / "cal.json"), "--out", str(tmp_path / "fit"))
     assert done.returncode == 0, done.stderr
     doc = json.loads((tmp_path / "cal.json").read_text())
-    assert doc["lines"][0]["line"] == "red/tanks" and doc["lines"][0]["ess"] >= 40
+    line = doc["lines"][0]
+    assert line["line"] == "red/tanks" and line["ess"] >= 40
+    assert ("tempered to λ" in done.stderr) == (line["tempering"] < 1)  # a collapse is said, not hidden
     assert (tmp_path / "fit" / "fit-red-tanks-general_staff.png").stat().st_size > 0
     done = cli("run", str(scenario_file), "--calibrated", str(weights), "--no-store", "--quiet", "--json", str(summary))
     assert done.returncode == 0, done.stderr

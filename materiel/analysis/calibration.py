@@ -212,24 +212,26 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q) -> np.ndarray:
 
 def calibrated_quantities(scenario: Scenario, cal: Calibration, seed: int,
                           quantiles=(0.1, 0.5, 0.9)) -> list[dict]:
-    """Prior and posterior quantiles of the quantities the observations inform.
+    """Prior and posterior quantiles of the uncertain quantities the observations inform.
 
-    These are, per observed line, its demand schedule's points up to `until` and its
-    observations' bias and noise.
+    These are, per calibrated line, its demand schedule's points up to `until` and the bias and
+    noise of each series used.
     """
     runs = np.arange(len(cal.weights))
     uniform = np.full(len(runs), 1.0 / len(runs))
-    prefixes = {f"sides.{f.observed.side}.lines.{f.observed.line}." for f in cal.fits}
+    names = {}
+    for f in cal.fits:
+        o = f.observed
+        names[f"{o.path}.bias"] = f"{o.series}:{o.field} bias"
+        names[f"{o.path}.noise"] = f"{o.series}:{o.field} noise"
+        for day in scenario.sides[o.side].lines[o.line].demand.values:
+            if day <= cal.until:
+                names[f"sides.{o.side}.lines.{o.line}.demand.values.{day.isoformat()}"] = f"demand from {day}"
     rows = []
     for path, q in iter_quantities(scenario):
-        parts = path.split(".")
-        if q.dist == "point" or not any(path.startswith(p) for p in prefixes):
-            continue
-        informed = parts[4] == "observed" or (parts[4:6] == ["demand", "values"]
-                                              and dt.date.fromisoformat(parts[6]) <= cal.until)
-        if informed:
+        if path in names and q.dist != "point":
             values = draw(q, path, seed, runs)
-            rows.append({"path": path,
+            rows.append({"path": path, "quantity": names[path],
                          "prior": weighted_quantile(values, uniform, quantiles).tolist(),
                          "posterior": weighted_quantile(values, cal.weights, quantiles).tolist()})
     return rows

@@ -46,7 +46,7 @@ def calibration_table(doc: dict) -> Table:
             table.add_row(line["line"] if first else "",
                           f"{line['ess']:,.0f} [{line['ess_untempered']:,.1f}]" if first else "",
                           f"{line['tempering']:.3g}" if first else "",
-                          q["path"].split(".", 4)[-1], _spread(q["prior"]), _spread(q["posterior"]),
+                          q["quantity"], _spread(q["prior"]), _spread(q["posterior"]),
                           end_section=k == len(line["quantities"]) - 1)
     return table
 
@@ -55,7 +55,8 @@ def warnings(doc: dict) -> list[str]:
     """Plain words for lines whose full likelihood leaves almost no runs (the weights were tempered)."""
     return [f"{line['line']}: the full likelihood leaves an ESS of {line['ess_untempered']:.1f} of "
             f"{doc['runs']:,} runs; tempered to λ = {line['tempering']:.3g} (ESS {line['ess']:.0f}). "
-            "The runs reproduce these series only loosely: read the posterior as a broad one."
+            "The runs reproduce these series only loosely: read the posterior as a broad one; "
+            "more runs (--runs) let λ rise."
             for line in doc["lines"] if line["tempering"] < 1]
 
 
