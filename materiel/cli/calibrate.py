@@ -15,7 +15,7 @@ from materiel.analysis.backtest import HALF_LIFE, backtest as run_backtest
 from materiel.analysis.calibration import calibrate_lines, observed_series
 from materiel.cli import app
 from materiel.cli.options import parse_date, write_json
-from materiel.cli.output import console, errors
+from materiel.cli.output import console
 from materiel.errors import InputError, Problem
 from materiel.observe import load_observed, series_kind
 from materiel.report import calibration as report
@@ -68,7 +68,7 @@ def calibrate(
     if not quiet:
         console.print(report.calibration_table(doc))
         for warning in report.warnings(doc):
-            errors.print(f"note: {warning}")
+            typer.echo(f"note: {warning}", err=True)
         if figures:
             console.print(f"fit plots: {out}/ ({len(figures)} PNG)")
 
