@@ -101,16 +101,17 @@ def fit_figures(cals: dict[str, Calibration], folder: Path) -> list[Path]:
 
 
 def _fit_panel(ax, cal: Calibration, fit: Fit) -> None:
-    x = np.array(cal.edges[1:], dtype="datetime64[D]")
+    edges = np.array(cal.edges, dtype="datetime64[D]")
     reported = fit.lost * fit.bias[:, None]
     uniform = np.full(len(cal.weights), 1.0 / len(cal.weights))
     for label, w, color in (("prior", uniform, "#9a9a9a"), ("posterior", cal.weights, "#b8322a")):
         q = np.array([weighted_quantile(reported[:, p], w, QUANTILES) for p in range(reported.shape[1])])
-        ax.fill_between(x, q[:, 0], q[:, 2], step="pre", color=color, alpha=0.25, lw=0, label=f"{label} P10–P90")
-        ax.step(x, q[:, 1], where="pre", color=color, lw=1.2, label=f"{label} P50")
-    edges = np.array(cal.edges, dtype="datetime64[D]")
+        q = np.vstack([q, q[-1:]])  # steps drawn from each period's start to the next
+        ax.fill_between(edges, q[:, 0], q[:, 2], step="post", color=color, alpha=0.25, lw=0, label=f"{label} P10–P90")
+        ax.step(edges, q[:, 1], where="post", color=color, lw=1.2, label=f"{label} P50")
     ax.plot(edges[:-1] + (edges[1:] - edges[:-1]) // 2, fit.reported, "o", ms=3, color="black", label="reported")
-    ax.set_title(f"{fit.observed.label}: reported per period (~30 days) to {cal.until}, ESS {cal.ess:.0f}")
+    ax.set_title(f"{fit.observed.label}\nreported per period to {cal.until}; ESS {cal.ess:.0f} of {len(cal.weights):,} runs",
+                 fontsize=10)
     ax.set_ylabel("losses per period")
     ax.legend(fontsize=8, frameon=False)
 
