@@ -127,12 +127,15 @@ def read_weights(path: Path, sha256: str) -> tuple[dict, dict[str, np.ndarray]]:
         raise InputError(Problem(str(path), message=f"not a calibration file: {exc}")) from None
     if not isinstance(doc, dict) or doc.get("materiel") != "calibration":
         raise InputError(Problem(str(path), message="not a calibration file (save one with `materiel calibrate --save`)"))
-    if doc["scenario_sha256"] != sha256:
+    if doc.get("scenario_sha256") != sha256:
         raise InputError(Problem(str(path), "scenario_sha256", message=f"calibrated for another version of scenario "
-                                 f"{doc['scenario']!r}: calibrate again"))
+                                 f"{doc.get('scenario')!r}: calibrate again"))
     weights = {}
-    for key, line in doc["lines"].items():
-        w = np.zeros(doc["runs"])
-        w[np.asarray(line["runs"], dtype=np.int64)] = line["weights"]
-        weights[key] = w / w.sum()
+    try:
+        for key, line in doc["lines"].items():
+            w = np.zeros(doc["runs"])
+            w[np.asarray(line["runs"], dtype=np.int64)] = line["weights"]
+            weights[key] = w / w.sum()
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise InputError(Problem(str(path), "lines", message=f"not a calibration file's weights: {exc!r}")) from None
     return doc, weights
