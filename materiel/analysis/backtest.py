@@ -15,6 +15,7 @@ forecast: the last 90 days' rate, with the spread of its three 30-day rates.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -187,20 +188,22 @@ def pooled(rows: list[dict]) -> dict:
 
 def backtest(scenario: Scenario, frames: dict[str, tuple[str, pd.DataFrame]], cutoffs: list[dt.date], lead: int,
              *, runs: int, seed: int, half_life: float | None = HALF_LIFE, min_ess: float | None = None,
-             period_days: float = FORECAST_PERIOD_DAYS) -> dict:
+             period_days: float = FORECAST_PERIOD_DAYS, progress: Callable[[int, int], None] | None = None) -> dict:
     """Back-test the scenario's observed series at each cutoff over `lead` days; rows and pooled scores.
 
     At each cutoff the model runs to the cutoff only (the horizon moves there, before or past the
-    scenario's own), and calibration sees the counts up to the cutoff only.
+    scenario's own), and calibration sees the counts up to the cutoff only. `progress(done, total)`
+    hears of the runs done over all cutoffs.
     """
     full = observed_series(scenario, frames)
     for cutoff in cutoffs:
         check_cutoff(full, cutoff, lead)
     rows = []
-    for cutoff in cutoffs:
-        cut = {k: (origin, df[df.index <= pd.Timestamp(cutoff)]) for k, (origin, df) in frames.items()}
+    for k, cutoff in enumerate(cutoffs):
+        cut = {s: (origin, df[df.index <= pd.Timestamp(cutoff)]) for s, (origin, df) in frames.items()}
         sc = scenario.model_copy(update={"horizon": cutoff})
-        ens = simulate(sc, runs=runs, seed=seed, keep=runs)
+        ens = simulate(sc, runs=runs, seed=seed, keep=runs,
+                       progress=progress and (lambda done, _, k=k: progress(k * runs + done, len(cutoffs) * runs)))
         rng = np.random.default_rng([seed, cutoff.toordinal()])
         cals = calibrate_lines(ens, observed_series(sc, cut), cutoff, half_life=half_life, min_ess=min_ess,
                                period_days=period_days)

@@ -15,7 +15,7 @@ from materiel.analysis.backtest import HALF_LIFE, backtest as run_backtest
 from materiel.analysis.calibration import calibrate_lines, observed_series
 from materiel.cli import app
 from materiel.cli.options import parse_date, write_json
-from materiel.cli.output import console
+from materiel.cli.output import console, progress_bar
 from materiel.errors import InputError, Problem
 from materiel.observe import load_observed, series_kind
 from materiel.report import calibration as report
@@ -57,7 +57,8 @@ def calibrate(
             raise InputError(Problem(obs.origin, obs.field, message=f"--until {end} lies outside this series "
                                                                     f"({first} to {last})"))
     sc = with_horizon(loaded.scenario, end, "--until")
-    ens = simulate(sc, runs=runs, seed=seed, keep=runs)
+    with progress_bar(quiet) as tick:
+        ens = simulate(sc, runs=runs, seed=seed, keep=runs, progress=tick)
     cals = calibrate_lines(ens, found, end, half_life=half_life)
     doc = report.calibration_document(sc, cals, seed, runs)
     if json_path is not None:
@@ -92,7 +93,9 @@ def backtest(
     frames = read_observed(observed)
     for c in cutoffs:
         with_horizon(loaded.scenario, c, "--cutoff")
-    doc = run_backtest(loaded.scenario, frames, cutoffs, lead, runs=runs, seed=seed, half_life=half_life)
+    with progress_bar(quiet) as tick:
+        doc = run_backtest(loaded.scenario, frames, cutoffs, lead, runs=runs, seed=seed, half_life=half_life,
+                           progress=tick)
     if json_path is not None:
         write_json(json_path, doc)
     if not quiet:

@@ -5,19 +5,17 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-import time
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from materiel.cli import app
 from materiel.cli.calibrate import read_weights
 from materiel.cli.interop import Quantile, check_quantile
 from materiel.cli.options import with_overrides, write_json
-from materiel.cli.output import console, errors
+from materiel.cli.output import console, progress_bar
 from materiel.errors import InputError, Problem
 from materiel.interop.trajectories import check_path, deterministic_run, trajectory_table, write_table
 from materiel.report.calibration import calibrated_summary
@@ -70,7 +68,7 @@ def run(
     if out is not None:
         from materiel.report import outputs  # matplotlib and Plotly load only when asked for
         outputs.prepare(out)
-    with _progress(quiet) as report:
+    with progress_bar(quiet) as report:
         ens = simulate(sc, runs=runs, seed=seed, progress=report, keep=runs if weights else None)
     if weights:
         doc = calibrated_summary(ens, sc.name, weights)
@@ -112,34 +110,6 @@ def _calibration(path: Path, sha256: str, runs: int | None, seed: int | None, ot
             raise InputError(Problem(option, message=f"{given} differs from the calibration's {used} ({path}): "
                                                      "leave it out, or calibrate again"))
     return saved["runs"], saved["seed"], weights
-
-
-class _progress:
-    """A progress bar on stderr that appears only once a job has taken more than a second."""
-
-    DELAY = 1.0
-
-    def __init__(self, quiet: bool):
-        self.quiet, self.bar, self.task, self.began = quiet, None, None, time.monotonic()
-
-    def __enter__(self):
-        return self.update
-
-    def update(self, done: int, total: int) -> None:
-        if self.quiet or not errors.is_terminal:
-            return
-        if self.bar is None and time.monotonic() - self.began > self.DELAY and done < total:
-            self.bar = Progress(TextColumn("runs"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                                console=errors, transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("runs", total=total)
-        if self.bar is not None:
-            self.bar.update(self.task, completed=done)
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.stop()
-        return False
 
 
 @app.command()
