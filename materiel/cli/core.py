@@ -12,13 +12,11 @@ import typer
 from rich.table import Table
 
 from materiel.cli import app
-from materiel.cli.calibrate import read_weights
 from materiel.cli.interop import Quantile, check_quantile
 from materiel.cli.options import with_overrides, write_json
 from materiel.cli.output import console, progress_bar
 from materiel.errors import InputError, Problem
 from materiel.interop.trajectories import check_path, deterministic_run, trajectory_table, write_table
-from materiel.report.calibration import calibrated_summary
 from materiel.report.document import summary_document
 from materiel.report.terminal import summary_table
 from materiel.scenario import variants
@@ -71,6 +69,8 @@ def run(
     with progress_bar(quiet) as report:
         ens = simulate(sc, runs=runs, seed=seed, progress=report, keep=runs if weights else None)
     if weights:
+        from materiel.report.calibration import calibrated_summary
+
         doc = calibrated_summary(ens, sc.name, weights)
         doc["calibrated"] = {"file": str(calibrated), "lines": list(weights)}
     else:
@@ -104,6 +104,8 @@ def _calibration(path: Path, sha256: str, runs: int | None, seed: int | None, ot
     """Runs, seed and per-line weights from a calibration file; the options must agree with it."""
     if other_mode:
         raise InputError(Problem("--calibrated", message="does not combine with --deterministic or --out"))
+    from materiel.cli.calibrate import read_weights  # here: importing it first would list its commands first
+
     saved, weights = read_weights(path, sha256)
     for option, given, used in (("--runs", runs, saved["runs"]), ("--seed", seed, saved["seed"])):
         if given is not None and given != used:
