@@ -19,6 +19,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
 from materiel.cli import core, runs  # noqa: E402,F401  (registers commands on `app`)
 from materiel.cli import sources  # noqa: E402,F401  (registers `materiel sources`)
 from materiel.cli import interop  # noqa: E402,F401  (registers `materiel export`)
+from materiel.cli import calibrate  # noqa: E402,F401  (registers `materiel calibrate` and `backtest`)
 from materiel.cli import bench  # noqa: E402,F401  (registers `materiel bench`)
 
 

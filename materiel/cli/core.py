@@ -5,18 +5,16 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-import time
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from materiel.cli import app
 from materiel.cli.interop import Quantile, check_quantile
 from materiel.cli.options import with_overrides, write_json
-from materiel.cli.output import console, errors
+from materiel.cli.output import console, progress_bar
 from materiel.errors import InputError, Problem
 from materiel.interop.trajectories import check_path, deterministic_run, trajectory_table, write_table
 from materiel.report.document import summary_document
@@ -36,8 +34,8 @@ app.add_typer(scenarios_app, name="scenarios")
 @app.command()
 def run(
     scenario: Annotated[str, typer.Argument(help="Built-in scenario name or YAML file")] = DEFAULT_SCENARIO,
-    runs: Annotated[int, typer.Option(min=1, help="Number of runs in the ensemble")] = 10_000,
-    seed: Annotated[int, typer.Option(help="Random seed: same seed, same results")] = 0,
+    runs: Annotated[Optional[int], typer.Option(min=1, help="Number of runs in the ensemble [default: 10000]")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Random seed: same seed, same results [default: 0]")] = None,
     horizon: Annotated[Optional[str], typer.Option(help="Last date simulated (YYYY-MM-DD)")] = None,
     step: Annotated[Optional[str], typer.Option(help="Time step: day, week or month")] = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the summary as JSON to this file")] = None,
@@ -48,12 +46,17 @@ def run(
     deterministic: Annotated[bool, typer.Option("--deterministic", help="One run with every quantity at its median (or --quantile); --runs and --seed do not apply")] = False,
     quantile: Quantile = None,
     trajectories: Annotated[Optional[Path], typer.Option("--trajectories", help="With --deterministic: write every stock and flow per step (.csv or .parquet)")] = None,
+    calibrated: Annotated[Optional[Path], typer.Option("--calibrated", help="Weights saved by `materiel calibrate --save`: each calibrated line is summarized over its runs resampled by weight")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Local processes to spread the runs over (same results)")] = 1,
     dask: Annotated[Optional[str], typer.Option("--dask", help="Run on this Dask scheduler (ADDRESS), or 'local' for a local cluster (same results)")] = None,
 ) -> None:
     """Run an ensemble and print, per side and line, supply/demand, storage run-out and shortfall."""
     loaded = load(scenario)
     sc = with_overrides(loaded.scenario, horizon, step)
+    weights = None
+    if calibrated is not None:
+        runs, seed, weights = _calibration(calibrated, loaded.sha256, runs, seed, deterministic or out is not None)
+    runs, seed = runs or 10_000, seed or 0
     if deterministic:
         q = check_quantile(quantile)
         sc, runs = variants.deterministic(sc, q), 1
@@ -65,11 +68,17 @@ def run(
     if out is not None:
         from materiel.report import outputs  # matplotlib and Plotly load only when asked for
         outputs.prepare(out)
-    with _progress(quiet) as report:
-        # trajectories only feed the report (--out) and the registry's per-step outcomes
-        keep = None if out is not None or store else 0
-        ens = simulate(sc, runs=runs, seed=seed, progress=report, workers=workers, dask=dask, keep=keep)
-    doc = summary_document(ens, sc.name)
+    # trajectories feed the calibrated summary (every run), the report (--out) and the registry
+    keep = runs if weights else None if out is not None or store else 0
+    with progress_bar(quiet) as report:
+        ens = simulate(sc, runs=runs, seed=seed, progress=report, keep=keep, workers=workers, dask=dask)
+    if weights:
+        from materiel.report.calibration import calibrated_summary
+
+        doc = calibrated_summary(ens, sc.name, weights)
+        doc["calibrated"] = {"file": str(calibrated), "lines": list(weights)}
+    else:
+        doc = summary_document(ens, sc.name)
     if deterministic:
         doc["deterministic_quantile"] = q
         if trajectories is not None:
@@ -79,6 +88,9 @@ def run(
     written = outputs.write_outputs(ens, loaded, out, shlex.join(["materiel", *sys.argv[1:]])) if out else []
     if not quiet:
         console.print(summary_table(doc))
+        if weights:
+            console.print(f"calibrated ({calibrated}): {', '.join(weights)} summarized over their runs resampled "
+                          "by weight; the other lines over all runs")
         if written:
             console.print(f"report: {written[0]}")
     if store:
@@ -92,32 +104,18 @@ def run(
             console.print(f"recorded as run {run_id}")
 
 
-class _progress:
-    """A progress bar on stderr that appears only once a job has taken more than a second."""
+def _calibration(path: Path, sha256: str, runs: int | None, seed: int | None, other_mode: bool):
+    """Runs, seed and per-line weights from a calibration file; the options must agree with it."""
+    if other_mode:
+        raise InputError(Problem("--calibrated", message="does not combine with --deterministic or --out"))
+    from materiel.cli.calibrate import read_weights  # here: importing it first would list its commands first
 
-    DELAY = 1.0
-
-    def __init__(self, quiet: bool):
-        self.quiet, self.bar, self.task, self.began = quiet, None, None, time.monotonic()
-
-    def __enter__(self):
-        return self.update
-
-    def update(self, done: int, total: int) -> None:
-        if self.quiet or not errors.is_terminal:
-            return
-        if self.bar is None and time.monotonic() - self.began > self.DELAY and done < total:
-            self.bar = Progress(TextColumn("runs"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                                console=errors, transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("runs", total=total)
-        if self.bar is not None:
-            self.bar.update(self.task, completed=done)
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.stop()
-        return False
+    saved, weights = read_weights(path, sha256)
+    for option, given, used in (("--runs", runs, saved["runs"]), ("--seed", seed, saved["seed"])):
+        if given is not None and given != used:
+            raise InputError(Problem(option, message=f"{given} differs from the calibration's {used} ({path}): "
+                                                     "leave it out, or calibrate again"))
+    return saved["runs"], saved["seed"], weights
 
 
 @app.command()

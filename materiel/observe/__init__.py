@@ -13,12 +13,14 @@ import pandas as pd
 from materiel.errors import InputError, Problem
 from materiel.observe.flows import daily_losses, losses_per_period
 from materiel.observe.general_staff import (
+    FIELDS as GS_FIELDS,
     EQUIPMENT_FILE,
     PERSONNEL_FILE,
     load_corrections,
     load_general_staff,
 )
 from materiel.observe.oryx import COLUMNS as ORYX_COLUMNS
+from materiel.observe.oryx import FIELDS as ORYX_FIELDS
 from materiel.observe.oryx import load_oryx_log
 
 __all__ = [
@@ -28,7 +30,12 @@ __all__ = [
     "load_observed",
     "load_oryx_log",
     "losses_per_period",
+    "series_kind",
+    "SERIES_FIELDS",
 ]
+
+#: The fields (columns) each series has, by the name scenarios give the series in `observed:`.
+SERIES_FIELDS: dict[str, tuple[str, ...]] = {"general_staff": GS_FIELDS, "oryx": ORYX_FIELDS}
 
 
 def load_observed(path: str | Path) -> pd.DataFrame:
@@ -38,6 +45,11 @@ def load_observed(path: str | Path) -> pd.DataFrame:
     Oryx's if it holds ``log.csv`` (holding both is an error). A file is read as Oryx's log if
     its first line is the log's header, as the General Staff's if it is a JSON list.
     """
+    return load_general_staff(path) if series_kind(path) == "general_staff" else load_oryx_log(path)
+
+
+def series_kind(path: str | Path) -> str:
+    """Which series ``path`` holds, ``"general_staff"`` or ``"oryx"``, as :func:`load_observed` reads it."""
     path = Path(path)
     if path.is_dir():
         gs = any((path / name).is_file() for name in (EQUIPMENT_FILE, PERSONNEL_FILE))
@@ -50,7 +62,7 @@ def load_observed(path: str | Path) -> pd.DataFrame:
                 )
             )
         if gs or oryx:
-            return load_general_staff(path) if gs else load_oryx_log(path)
+            return "general_staff" if gs else "oryx"
         raise InputError(
             Problem(
                 file=str(path),
@@ -61,9 +73,9 @@ def load_observed(path: str | Path) -> pd.DataFrame:
         raise InputError(Problem(file=str(path), message="no such file or directory"))
     head = _first_text(path)
     if head.startswith("["):
-        return load_general_staff(path)
+        return "general_staff"
     if head.split("\n", 1)[0].strip() == ",".join(ORYX_COLUMNS):
-        return load_oryx_log(path)
+        return "oryx"
     raise InputError(
         Problem(
             file=str(path),

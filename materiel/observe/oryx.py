@@ -87,6 +87,9 @@ _TOTALS = {
     "field_artillery": ("towed_artillery", "self_propelled_artillery"),
 }
 
+#: The known columns (a category new to the log would add one).
+FIELDS = (*dict.fromkeys(_CATEGORIES.values()), *_TOTALS)
+
 
 def load_oryx_log(path: str | Path, states: str | tuple[str, ...] = STATES) -> pd.DataFrame:
     """Load Oryx's change log as Russia's daily cumulative losses, one column per category.

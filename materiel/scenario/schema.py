@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from materiel.observe import SERIES_FIELDS
 from materiel.scenario.quantity import Fraction, NonNegative, Per, Quantity, Schedule
 
 Step = Literal["day", "week", "month"]
@@ -50,6 +51,25 @@ class Production(_Strict):
     priority: int = Field(0, description="Lower numbers get scarce workers first")
 
 
+class Observation(_Strict):
+    """An observed series of the line's losses: reported = lost × bias × noise, per period."""
+
+    series: Literal["general_staff", "oryx"] = Field(description="Ukraine's General Staff counts or Oryx's list")
+    field: str = Field(description="The series' column, e.g. `tank` (see `materiel.observe`)")
+    bias: NonNegative = Field(description="Reported over true losses (a claim's inflation, a list's undercount)")
+    noise: NonNegative = Field(description="Spread of log(reported / expected) in a ~30-day period")
+    note: str | None = None
+
+    @field_validator("field")
+    @classmethod
+    def _known_field(cls, field: str, info: ValidationInfo) -> str:
+        series = info.data.get("series")
+        known = SERIES_FIELDS.get(series, ())
+        if series is not None and field not in known:
+            raise ValueError(f"unknown field {field!r} of series {series!r}; expected one of: {', '.join(known)}")
+        return field
+
+
 class Line(_Strict):
     """One materiel category a side fields: its stocks, production, refurbishment and demand."""
 
@@ -63,6 +83,8 @@ class Line(_Strict):
     refurbish: Schedule | None = Field(None, description="Most units drawn from storage per time unit")
     production: Production | None = None
     demand: Schedule = Field(description="Losses or consumption the front incurs per time unit")
+    observed: list[Observation] = Field(default_factory=list,
+                                        description="Observed series of this line's losses, for calibration")
 
 
 class Delivery(_Strict):

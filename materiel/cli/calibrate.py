@@ -1,0 +1,144 @@
+"""`materiel calibrate` and `materiel backtest`: the scenario against observed loss series."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import numpy as np
+import pandas as pd
+import typer
+
+from materiel.analysis.backtest import HALF_LIFE, backtest as run_backtest
+from materiel.analysis.calibration import calibrate_lines, observed_series
+from materiel.cli import app
+from materiel.cli.options import parse_date, write_json
+from materiel.cli.output import console, progress_bar
+from materiel.errors import InputError, Problem
+from materiel.observe import load_observed, series_kind
+from materiel.report import calibration as report
+from materiel.scenario.loading import load
+from materiel.simulate import simulate
+
+DEFAULT_SCENARIO = "russia-ukraine-2022"
+
+Observed = Annotated[list[Path], typer.Option("--observed", help="Observed series: a General Staff folder or JSON "
+                                                                  "file, or Oryx's log.csv (repeat for both)")]
+Runs = Annotated[int, typer.Option(min=1, help="Number of runs in the ensemble")]
+Seed = Annotated[int, typer.Option(help="Random seed: same seed, same results")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors")]
+
+
+@app.command()
+def calibrate(
+    scenario: Annotated[str, typer.Argument(help="Built-in scenario name or YAML file")] = DEFAULT_SCENARIO,
+    observed: Observed = ...,
+    until: Annotated[str, typer.Option(help="Last day of observations used (YYYY-MM-DD)")] = ...,
+    runs: Runs = 2000,
+    seed: Seed = 0,
+    half_life: Annotated[Optional[float], typer.Option(min=1, help="Days over which a period's weight halves "
+                                                                   "with age (default: all periods weigh alike)")] = None,
+    json_path: Annotated[Optional[Path], typer.Option("--json", help="Write prior and posterior as JSON")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write fit plots (PNG) to this folder")] = None,
+    save: Annotated[Optional[Path], typer.Option("--save", help="Save the weights for `materiel run --calibrated`")] = None,
+    quiet: Quiet = False,
+) -> None:
+    """Weight the runs by how well they reproduce the observed losses per period up to --until."""
+    loaded = load(scenario)
+    end = parse_date(until, "--until")
+    frames = read_observed(observed)
+    found = observed_series(loaded.scenario, frames)
+    latest = max(obs.counts.index.max().date() for obs in found)
+    for obs in found:
+        first, last = obs.counts.index.min().date(), obs.counts.index.max().date()
+        if not first < end <= latest:
+            raise InputError(Problem(obs.origin, obs.field, message=f"--until {end} lies outside this series "
+                                                                    f"({first} to {last})"))
+    sc = with_horizon(loaded.scenario, end, "--until")
+    with progress_bar(quiet) as tick:
+        ens = simulate(sc, runs=runs, seed=seed, keep=runs, progress=tick)
+    cals = calibrate_lines(ens, found, end, half_life=half_life)
+    doc = report.calibration_document(sc, cals, seed, runs)
+    if json_path is not None:
+        write_json(json_path, doc)
+    if save is not None:
+        write_json(save, report.weights_document(cals, sc.name, loaded.sha256, seed, runs))
+    figures = report.fit_figures(cals, out) if out is not None else []
+    if not quiet:
+        console.print(report.calibration_table(doc))
+        for warning in report.warnings(doc):
+            typer.echo(f"note: {warning}", err=True)
+        if figures:
+            console.print(f"fit plots: {out}/ ({len(figures)} PNG)")
+
+
+@app.command()
+def backtest(
+    scenario: Annotated[str, typer.Argument(help="Built-in scenario name or YAML file")] = DEFAULT_SCENARIO,
+    observed: Observed = ...,
+    cutoff: Annotated[list[str], typer.Option(help="Last day the forecast may see (repeatable, or a comma list)")] = ...,
+    lead: Annotated[int, typer.Option(min=1, help="Days forecast after each cutoff")] = 180,
+    runs: Runs = 2000,
+    seed: Seed = 0,
+    half_life: Annotated[float, typer.Option(min=1, help="Days over which a period's weight in the "
+                                                         "calibration halves with age")] = HALF_LIFE,
+    json_path: Annotated[Optional[Path], typer.Option("--json", help="Write every score as JSON to this file")] = None,
+    quiet: Quiet = False,
+) -> None:
+    """Calibrate up to each cutoff, forecast each observed series over the lead, score against what followed."""
+    loaded = load(scenario)
+    cutoffs = sorted({parse_date(c.strip(), "--cutoff") for item in cutoff for c in item.split(",") if c.strip()})
+    frames = read_observed(observed)
+    for c in cutoffs:
+        with_horizon(loaded.scenario, c, "--cutoff")
+    with progress_bar(quiet) as tick:
+        doc = run_backtest(loaded.scenario, frames, cutoffs, lead, runs=runs, seed=seed, half_life=half_life,
+                           progress=tick)
+    if json_path is not None:
+        write_json(json_path, doc)
+    if not quiet:
+        console.print(report.backtest_table(doc))
+
+
+def read_observed(paths: list[Path]) -> dict[str, tuple[str, pd.DataFrame]]:
+    """Each path's series by kind (general_staff, oryx); two paths of one kind are an error."""
+    frames: dict[str, tuple[str, pd.DataFrame]] = {}
+    for path in paths:
+        kind = series_kind(path)
+        if kind in frames:
+            raise InputError(Problem(str(path), message=f"a second {kind} series (the first: {frames[kind][0]})"))
+        frames[kind] = (str(path), load_observed(path))
+    return frames
+
+
+def with_horizon(scenario, day: dt.date, option: str):
+    """The scenario run to `day` (earlier or later than its own horizon), which must follow its start."""
+    if day <= scenario.start:
+        raise InputError(Problem(option, message=f"{day} is not after the scenario's start ({scenario.start})"))
+    return scenario.model_copy(update={"horizon": day})
+
+
+def read_weights(path: Path, sha256: str) -> tuple[dict, dict[str, np.ndarray]]:
+    """A file saved by `materiel calibrate --save`, checked against the scenario; per line, weights of all runs."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(Problem(str(path), message="no such file")) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(Problem(str(path), message=f"not a calibration file: {exc}")) from None
+    if not isinstance(doc, dict) or doc.get("materiel") != "calibration":
+        raise InputError(Problem(str(path), message="not a calibration file (save one with `materiel calibrate --save`)"))
+    if doc.get("scenario_sha256") != sha256:
+        raise InputError(Problem(str(path), "scenario_sha256", message=f"calibrated for another version of scenario "
+                                 f"{doc.get('scenario')!r}: calibrate again"))
+    weights = {}
+    try:
+        for key, line in doc["lines"].items():
+            w = np.zeros(doc["runs"])
+            w[np.asarray(line["runs"], dtype=np.int64)] = line["weights"]
+            weights[key] = w / w.sum()
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise InputError(Problem(str(path), "lines", message=f"not a calibration file's weights: {exc!r}")) from None
+    return doc, weights

@@ -1,0 +1,153 @@
+"""Reports of a calibration and a back-test: JSON documents, terminal tables, fit figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from rich.table import Table
+
+from materiel.analysis.calibration import Calibration, Fit, calibrated_quantities, resample, resampled, weighted_quantile
+from materiel.analysis.outcomes import Ensemble
+from materiel.report.document import summary_document
+from materiel.report.terminal import compact
+from materiel.scenario.schema import Scenario
+
+QUANTILES = (0.1, 0.5, 0.9)
+
+
+def calibration_document(scenario: Scenario, cals: dict[str, Calibration], seed: int, runs: int) -> dict:
+    """Per calibrated line: ESS, tempering, its series, and prior vs posterior of the quantities informed."""
+    some = next(iter(cals.values()))
+    return {
+        "scenario": scenario.name, "seed": seed, "runs": runs, "until": some.until.isoformat(),
+        "half_life_days": some.half_life,
+        "lines": [{
+            "line": key,
+            "series": [f.observed.label for f in cal.fits],
+            "periods": int(sum(np.isfinite(f.reported).sum() for f in cal.fits)),
+            "ess": round(cal.ess, 1), "ess_untempered": round(cal.ess_untempered, 1),
+            "tempering": round(cal.tempering, 4),
+            "quantities": calibrated_quantities(scenario, cal, seed, QUANTILES),
+        } for key, cal in cals.items()],
+    }
+
+
+def calibration_table(doc: dict) -> Table:
+    """Prior and posterior P10/P50/P90 of each quantity, grouped by line with its ESS."""
+    table = Table(title=f"{doc['scenario']}: calibrated to {doc['until']} ({doc['runs']:,} runs, seed {doc['seed']})",
+                  caption="P50 [P10–P90]. ESS: effective sample size of the weights; λ < 1: likelihood tempered "
+                          "so the ESS stays at a tenth of the runs (the full likelihood's ESS in brackets).")
+    for col in ("line", "ESS [full]", "λ", "quantity", "prior", "posterior"):
+        table.add_column(col, justify="right" if col in ("ESS [full]", "λ") else "left")
+    for line in doc["lines"]:
+        for k, q in enumerate(line["quantities"]):
+            first = k == 0
+            table.add_row(line["line"] if first else "",
+                          f"{line['ess']:,.0f} [{line['ess_untempered']:,.1f}]" if first else "",
+                          f"{line['tempering']:.3g}" if first else "",
+                          q["quantity"], _spread(q["prior"]), _spread(q["posterior"]),
+                          end_section=k == len(line["quantities"]) - 1)
+    return table
+
+
+def warnings(doc: dict) -> list[str]:
+    """Plain words for lines whose full likelihood leaves almost no runs (the weights were tempered)."""
+    return [f"{line['line']}: the full likelihood leaves an ESS of {line['ess_untempered']:.1f} of "
+            f"{doc['runs']:,} runs; tempered to λ = {line['tempering']:.3g} (ESS {line['ess']:.0f}). "
+            "The runs reproduce these series only loosely: read the posterior as a broad one; "
+            "more runs (--runs) let λ rise."
+            for line in doc["lines"] if line["tempering"] < 1]
+
+
+def weights_document(cals: dict[str, Calibration], scenario_name: str, sha256: str, seed: int, runs: int) -> dict:
+    """What `materiel run --calibrated` needs: per line, the runs with a weight and their weights."""
+    some = next(iter(cals.values()))
+    lines = {}
+    for key, cal in cals.items():
+        kept = np.flatnonzero(cal.weights > 0)
+        lines[key] = {"ess": cal.ess, "runs": kept.tolist(), "weights": cal.weights[kept].tolist()}
+    return {"materiel": "calibration", "scenario": scenario_name, "scenario_sha256": sha256, "seed": seed,
+            "runs": runs, "until": some.until.isoformat(), "lines": lines}
+
+
+def calibrated_summary(ens: Ensemble, scenario_name: str, weights: dict[str, np.ndarray]) -> dict:
+    """The run's summary document with each calibrated line's row taken from runs resampled by its weights."""
+    doc = summary_document(ens, scenario_name)
+    labels = ens.layout.line_labels()
+    for key, w in weights.items():
+        i = labels.index(key)
+        doc["lines"][i] = summary_document(resampled(ens, resample(w, ens.runs)), scenario_name)["lines"][i]
+    return doc
+
+
+def fit_figures(cals: dict[str, Calibration], folder: Path) -> list[Path]:
+    """One PNG per observed series: reported per period against the prior and posterior bands."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for cal in cals.values():
+        for fit in cal.fits:
+            fig = Figure(figsize=(8, 4), layout="constrained")
+            _fit_panel(fig.add_subplot(), cal, fit)
+            path = folder / f"fit-{fit.observed.side}-{fit.observed.line}-{fit.observed.series}.png"
+            fig.savefig(path, dpi=110, metadata={"Software": None})
+            written.append(path)
+    return written
+
+
+def _fit_panel(ax, cal: Calibration, fit: Fit) -> None:
+    edges = np.array(cal.edges, dtype="datetime64[D]")
+    reported = fit.lost * fit.bias[:, None]
+    uniform = np.full(len(cal.weights), 1.0 / len(cal.weights))
+    for label, w, color in (("prior", uniform, "#9a9a9a"), ("posterior", cal.weights, "#b8322a")):
+        q = np.array([weighted_quantile(reported[:, p], w, QUANTILES) for p in range(reported.shape[1])])
+        q = np.vstack([q, q[-1:]])  # steps drawn from each period's start to the next
+        ax.fill_between(edges, q[:, 0], q[:, 2], step="post", color=color, alpha=0.25, lw=0, label=f"{label} P10–P90")
+        ax.step(edges, q[:, 1], where="post", color=color, lw=1.2, label=f"{label} P50")
+    ax.plot(edges[:-1] + (edges[1:] - edges[:-1]) // 2, fit.reported, "o", ms=3, color="black", label="reported")
+    ax.set_title(f"{fit.observed.label}\nreported per period to {cal.until}; ESS {cal.ess:.0f} of {len(cal.weights):,} runs",
+                 fontsize=10)
+    ax.set_ylabel("losses per period")
+    ax.legend(fontsize=8, frameon=False)
+
+
+def backtest_table(doc: dict) -> Table:
+    """One row per series and cutoff, then each series over all cutoffs, then everything pooled."""
+    table = Table(title=f"Back-test: {doc['scenario']}, lead {doc['lead_days']} days, {doc['runs']:,} runs",
+                  caption="Forecast of the total reported over the lead. CRPS ÷ observed total (lower is better); "
+                          "✓ when the observed total lies in the P10–P90 interval. Persistence: last 90 days' rate.")
+    for col in ("series", "cutoff", "observed", "forecast P50 [P10–P90]", "in", "CRPS", "persistence", "in"):
+        table.add_column(col, justify="left" if col in ("series", "cutoff") else "right")
+    for r in doc["rows"]:
+        f, m, p = r["forecast"], r["model"], r["persistence"]
+        table.add_row(r["series"], r["cutoff"], compact(r["observed"]),
+                      f"{compact(f['p50'])} [{compact(f['p10'])}–{compact(f['p90'])}]", _tick(m["p10_p90"]),
+                      _num(m["crps_scaled"]), _num(p["crps_scaled"]), _tick(p["p10_p90"]))
+    table.add_section()
+    for name, pool in [*doc["by_series"].items(), ("pooled", doc["pooled"])]:
+        m, p = pool["model"], pool["persistence"]
+        table.add_row(name, f"{pool['forecasts']} cutoffs" if name != "pooled" else f"{pool['forecasts']} forecasts",
+                      "", "", f"{m['p10_p90']:.0%}", _num(m["crps_scaled"]), _num(p["crps_scaled"]),
+                      f"{p['p10_p90']:.0%}")
+    return table
+
+
+def _spread(q: list[float]) -> str:
+    return f"{_short(q[1])} [{_short(q[0])}–{_short(q[2])}]"
+
+
+def _short(v: float) -> str:
+    return compact(v) if abs(v) >= 1000 else f"{v:.3g}"
+
+
+def _num(v) -> str:
+    return "—" if v is None or v != v else f"{v:.3f}"
+
+
+def _tick(ok: bool) -> str:
+    return "✓" if ok else "✗"
