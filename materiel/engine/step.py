@@ -32,7 +32,8 @@ def coverage(workers: np.ndarray, needed: np.ndarray, side_of_line: np.ndarray, 
         for p in np.unique(priority[side_of_line == s]):
             group = (side_of_line == s) & (priority == p)
             need = total(needed[:, group], axis=1)
-            share = np.where(need > 0, np.minimum(1.0, left / np.where(need > 0, need, 1.0)), 1.0)
+            with np.errstate(over="ignore"):  # a tiny need: the share is 1 either way
+                share = np.where(need > 0, np.minimum(1.0, left / np.where(need > 0, need, 1.0)), 1.0)
             cov[:, group] = share[:, None]
             left = np.maximum(left - share * need, 0.0)
     return cov
