@@ -32,12 +32,19 @@ def outcome(lay: Layout, d: Draws, traj: np.ndarray, workforce: np.ndarray, seri
     drawable = (d.stock * (d.yields > 0)).sum(axis=2)
     _run(day_offsets(lay.edges).astype(np.float64), lay.ramp_start,
          np.array([len(c) for c in lay.classes], dtype=np.int64), lay.side_of_line, *groups,
-         *lay.demand.sparse, *lay.refurbish.sparse, *lay.deliveries.sparse, lay.supplier_line,
+         *lay.demand.sparse, *lay.refurbish.sparse, *lay.deliveries.sparse, *_suppliers_by_line(lay),
          d.demand, d.refurbish, d.deliveries, d.base, d.multiplier, d.ramp_days, d.workers_per_unit,
          d.stock, d.yields, d.front, d.delay, d.import_delay, d.workers, d.pool, d.hiring,
          M, traj, workforce, series, ints, sums)
     return RunScalars(runout=ints[0], first_shortfall=ints[1], shortfall=sums[0], supplied=sums[1],
                       demanded=sums[2], has_storage=(drawable >= 1.0).any(axis=0))
+
+
+def _suppliers_by_line(lay: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """Each line's suppliers in supplier order: (start of line i's [L + 1], supplier indices [P])."""
+    order = np.argsort(lay.supplier_line, kind="stable")
+    start = np.searchsorted(lay.supplier_line[order], np.arange(len(lay.lines) + 1))
+    return start.astype(np.int64), order.astype(np.int64)
 
 
 def _groups(lay: Layout) -> tuple[np.ndarray, np.ndarray]:
@@ -59,7 +66,7 @@ def _ramp_integral(x, r):
 
 @nb.njit(parallel=True, cache=True)
 def _run(edges, ramp_start, classes, side_of_line, group_of_line, group_side,
-         d_start, d_col, d_w, f_start, f_col, f_w, p_start, p_col, p_w, supplier_line,
+         d_start, d_col, d_w, f_start, f_col, f_w, p_start, p_col, p_w, sup_start, sup,
          demand_v, refurb_v, deliver_v, base, multiplier, ramp_days, wpu,
          stock0, yields, front0, delay, import_delay, workers0, pool, hiring,
          M, traj, workforce, series, ints, sums):
@@ -68,7 +75,7 @@ def _run(edges, ramp_start, classes, side_of_line, group_of_line, group_side,
         r0 = first * CHUNK
         r1 = min(r0 + CHUNK, R)
         _chunk(r0, r1, edges, ramp_start, classes, side_of_line, group_of_line, group_side,
-               d_start, d_col, d_w, f_start, f_col, f_w, p_start, p_col, p_w, supplier_line,
+               d_start, d_col, d_w, f_start, f_col, f_w, p_start, p_col, p_w, sup_start, sup,
                np.ascontiguousarray(demand_v[r0:r1].T), np.ascontiguousarray(refurb_v[r0:r1].T),
                np.ascontiguousarray(deliver_v[r0:r1].T), base[r0:r1].T.copy(), multiplier[r0:r1].T.copy(),
                ramp_days[r0:r1].T.copy(), wpu[r0:r1].T.copy(), stock0[r0:r1].transpose(1, 2, 0).copy(),
@@ -79,7 +86,7 @@ def _run(edges, ramp_start, classes, side_of_line, group_of_line, group_side,
 
 @nb.njit
 def _chunk(r0, r1, edges, ramp_start, classes, side_of_line, group_of_line, group_side,
-           d_start, d_col, d_w, f_start, f_col, f_w, p_start, p_col, p_w, supplier_line,
+           d_start, d_col, d_w, f_start, f_col, f_w, p_start, p_col, p_w, sup_start, sup,
            demand_v, refurb_v, deliver_v, base, multiplier, ramp_days, wpu,
            stock, yields, front, delay, import_delay, workers, pool, hiring,
            M, traj, workforce, series, ints, sums):
@@ -89,7 +96,6 @@ def _chunk(r0, r1, edges, ramp_start, classes, side_of_line, group_of_line, grou
     T = edges.shape[0] - 1
     S = workers.shape[0]
     G = group_side.shape[0]
-    P = supplier_line.shape[0]
     keep = traj.shape[0]
     pipe = np.zeros((L, M, n))
     needed = np.empty((L, n))
@@ -176,13 +182,13 @@ def _chunk(r0, r1, edges, ramp_start, classes, side_of_line, group_of_line, grou
             for j in range(n):
                 k = slot + delay[i, j]
                 pipe[i, k - M if k >= M else k, j] += acc[0, i, j] + acc[1, i, j]
-            for p in range(P):
-                if supplier_line[p] == i:
-                    _amounts(p_start, p_col, p_w, p * T + t, deliver_v, amount)
-                    for j in range(n):
-                        k = slot + import_delay[p, j]
-                        pipe[i, k - M if k >= M else k, j] += amount[j]
-                        acc[3, i, j] += amount[j]
+            for e in range(sup_start[i], sup_start[i + 1]):
+                p = sup[e]
+                _amounts(p_start, p_col, p_w, p * T + t, deliver_v, amount)
+                for j in range(n):
+                    k = slot + import_delay[p, j]
+                    pipe[i, k - M if k >= M else k, j] += amount[j]
+                    acc[3, i, j] += amount[j]
             _amounts(d_start, d_col, d_w, i * T + t, demand_v, amount)
             for j in range(n):
                 in_storage = _in_storage(stock, i, j, classes[i])
