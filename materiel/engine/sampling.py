@@ -21,7 +21,7 @@ from materiel.scenario.quantity import Quantity
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
-SPLIT = 16_384  # draws per thread for the costly inverse CDFs (PERT: about a microsecond each)
+SPLIT = 4_096  # draws per thread for the costly inverse CDFs (PERT: about a microsecond each)
 
 
 def _splitmix64(x: np.ndarray) -> np.ndarray:
