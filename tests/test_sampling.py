@@ -6,10 +6,10 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import special, stats
 
 from materiel.engine.inputs import layout, sample_inputs
-from materiel.engine.sampling import draw, uniforms
+from materiel.engine.sampling import beta_quantile, draw, uniforms
 from materiel.engine.timegrid import delivery_weights, ramp_fraction, schedule_weights, step_edges
 from materiel.scenario.quantity import Quantity, Schedule
 from materiel.scenario.schema import Delivery, Scenario
@@ -27,6 +27,16 @@ RUNS = np.arange(20_000)
 def test_draws_follow_the_distribution(spec, reference):
     x = draw(Quantity.model_validate(spec), "some.path", 1, RUNS)
     assert stats.kstest(x, reference.cdf).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("alpha", [1.0, 1.0001, 1.3, 2.0, 3.7, 5.0])
+@pytest.mark.parametrize("beta", [1.0, 1.7, 3.0, 4.9999, 5.0])
+def test_pert_quantiles_equal_the_exact_beta_quantile(alpha, beta):
+    u = np.sort(uniforms(0, "u", RUNS))
+    extremes = np.array([2.0**-53, 1e-9, 0.5, np.nextafter(0.5, 1), 1 - 1e-9, 1 - 2.0**-53])
+    for at in (u, extremes):
+        np.testing.assert_allclose(beta_quantile(alpha, beta, at), special.betaincinv(alpha, beta, at), rtol=0, atol=1e-9)
+    assert (np.diff(beta_quantile(alpha, beta, u)) >= 0).all()
 
 
 def test_uniforms_are_uniform_and_independent_across_paths():
