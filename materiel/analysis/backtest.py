@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from materiel.analysis.calibration import (
     PERIOD_DAYS,
@@ -133,7 +133,7 @@ def crps_normal(mean: float, sd: float, y: float) -> float:
     if sd <= 0:
         return abs(y - mean)
     z = (y - mean) / sd
-    return float(sd * (z * special.erf(z / np.sqrt(2)) + 2 * stats.norm.pdf(z) - 1 / np.sqrt(np.pi)))
+    return float(sd * (z * special.erf(z / np.sqrt(2)) + 2 * np.exp(-z * z / 2) / np.sqrt(2 * np.pi) - 1 / np.sqrt(np.pi)))
 
 
 def score(fc: Forecast, y: float) -> dict:
@@ -150,7 +150,7 @@ def score_normal(mean: float, sd: float, y: float) -> dict:
     """Like `score`, for a normal forecast."""
     out = {}
     for name, (lo, hi) in INTERVALS.items():
-        a, b = (mean + sd * stats.norm.ppf(lo), mean + sd * stats.norm.ppf(hi)) if sd > 0 else (mean, mean)
+        a, b = (mean + sd * special.ndtri(lo), mean + sd * special.ndtri(hi)) if sd > 0 else (mean, mean)
         out[name] = bool(a <= y <= b)
     out["crps"] = crps_normal(mean, sd, y)
     return out

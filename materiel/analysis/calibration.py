@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from materiel.analysis.outcomes import Ensemble
 from materiel.engine.sampling import draw
@@ -118,8 +118,14 @@ class Fit:
         y = np.log1p(np.maximum(self.reported[ok], 0.0))
         mu = np.log1p(self.lost[:, ok] * self.bias[:, None])
         sigma = np.maximum(self.noise, MIN_NOISE)[:, None]
-        ll = stats.t.logpdf((y - mu) / sigma, DEGREES_OF_FREEDOM) - np.log(sigma)
+        ll = student_t_logpdf((y - mu) / sigma, DEGREES_OF_FREEDOM) - np.log(sigma)
         return ll @ discount[ok]
+
+
+def student_t_logpdf(x: np.ndarray, nu: float) -> np.ndarray:
+    """Log density of Student's t with `nu` degrees of freedom."""
+    norm = special.gammaln((nu + 1) / 2) - special.gammaln(nu / 2) - 0.5 * np.log(nu * np.pi)
+    return norm - (nu + 1) / 2 * np.log1p(x * x / nu)
 
 
 @dataclass

@@ -26,6 +26,7 @@ from materiel.simulate import simulate
 from materiel.store import Registry, RunRecord
 
 DEFAULT_SCENARIO = "russia-ukraine-2022"
+REGISTRY_RUNS = 1_000  # runs whose trajectories give the registry its per-step quantiles (no --out)
 
 scenarios_app = typer.Typer(no_args_is_help=True, help="Built-in scenarios and the scenario format.")
 app.add_typer(scenarios_app, name="scenarios")
@@ -69,7 +70,7 @@ def run(
         from materiel.report import outputs  # matplotlib and Plotly load only when asked for
         outputs.prepare(out)
     # trajectories feed the calibrated summary (every run), the report (--out) and the registry
-    keep = runs if weights else None if out is not None or store else 0
+    keep = runs if weights else None if out is not None else min(runs, REGISTRY_RUNS) if store else 0
     with progress_bar(quiet) as report:
         ens = simulate(sc, runs=runs, seed=seed, progress=report, keep=keep, workers=workers, dask=dask)
     if weights:

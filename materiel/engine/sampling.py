@@ -13,14 +13,13 @@ from functools import cache
 
 import numpy as np
 from scipy import special
-from scipy.interpolate import CubicSpline
 
 from materiel.scenario.quantity import Quantity
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
-KNOTS = 1025  # per half of a Beta quantile table
+KNOTS = 1025  # per half table of a Beta quantile
 
 
 def _splitmix64(x: np.ndarray) -> np.ndarray:
@@ -89,24 +88,37 @@ def _pert(low: float, mode: float, high: float, u: np.ndarray) -> np.ndarray:
 
 
 def beta_quantile(alpha: float, beta: float, u: np.ndarray) -> np.ndarray:
-    """The Beta(alpha, beta) quantile at u (alpha, beta >= 1), within about 1e-10 of scipy's `betaincinv`.
+    """The Beta(alpha, beta) quantile at u (alpha, beta >= 1), within about 1e-11 of scipy's `betaincinv`.
 
-    Interpolated from a table of exact quantiles made once per shape: ~15 times faster than
-    evaluating `betaincinv` per draw. The lower half is tabled against u^(1/alpha), the upper
-    against (1 - u)^(1/beta), where the quantile is a smooth (power-series) function.
+    Cubic Hermite interpolation in a table of exact quantiles and slopes made once per shape:
+    ~15 times faster than `betaincinv` per draw. The lower half is tabled against u^(1/alpha),
+    the upper (mirrored) against (1 - u)^(1/beta): there the quantile is a smooth power series.
     """
-    lower, upper = _beta_quantile_splines(float(alpha), float(beta))
     flat = np.ravel(u)
     out = np.empty_like(flat)
     low = flat <= 0.5
-    out[low] = lower(flat[low] ** (1 / alpha))
-    out[~low] = 1.0 - upper((1.0 - flat[~low]) ** (1 / beta))
+    out[low] = _hermite(*_half_table(float(alpha), float(beta)), flat[low] ** (1 / alpha))
+    out[~low] = 1.0 - _hermite(*_half_table(float(beta), float(alpha)), (1.0 - flat[~low]) ** (1 / beta))
     return out.reshape(np.shape(u))
 
 
 @cache
-def _beta_quantile_splines(alpha: float, beta: float) -> tuple[CubicSpline, CubicSpline]:
-    lower = np.linspace(0.0, 0.5 ** (1 / alpha), KNOTS)
-    upper = np.linspace(0.0, 0.5 ** (1 / beta), KNOTS)
-    return (CubicSpline(lower, special.betaincinv(alpha, beta, lower**alpha)),
-            CubicSpline(upper, special.betaincinv(beta, alpha, upper**beta)))  # 1 - Q(1 - p) = Q'(p), mirrored
+def _half_table(a: float, b: float) -> tuple[float, np.ndarray, np.ndarray]:
+    """Knot spacing, quantiles and slopes dQ/dw of Beta(a, b) at KNOTS points w = u^(1/a), u in [0, 1/2]."""
+    w = np.linspace(0.0, 0.5 ** (1 / a), KNOTS)
+    q = special.betaincinv(a, b, w**a)
+    scale = np.exp(special.betaln(a, b))  # dQ/du = 1 / pdf(Q); du/dw = a w^(a-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = a * w ** (a - 1) * scale * q ** (1 - a) * (1 - q) ** (1 - b)
+    slope[0] = (a * scale) ** (1 / a)  # the limit at w = 0, where Q ~ (a B u)^(1/a)
+    return w[1], q, slope
+
+
+def _hermite(step: float, value: np.ndarray, slope: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Cubic Hermite interpolation at x in tabled values and slopes at knots 0, step, 2 step, …"""
+    pos = x / step
+    i = np.minimum(pos.astype(np.int64), len(value) - 2)
+    t = pos - i
+    s = 1.0 - t
+    return (value[i] * (1 + 2 * t) * s * s + step * slope[i] * t * s * s
+            + value[i + 1] * t * t * (3 - 2 * t) - step * slope[i + 1] * t * t * s)
