@@ -25,6 +25,7 @@ from scipy import special
 
 from materiel.analysis.outcomes import Ensemble
 from materiel.engine.sampling import draw
+from materiel.engine.scalars import FIELDS as SCALAR_FIELDS
 from materiel.errors import InputError, Problem
 from materiel.scenario.schema import Observation, Scenario, iter_quantities
 
@@ -254,8 +255,7 @@ def resampled(ens: Ensemble, runs: np.ndarray) -> Ensemble:
     if ens.kept < ens.runs:
         raise ValueError(f"resampling needs every run's trajectories: simulate with keep={ens.runs}")
     s = ens.scalars
-    scalars = dataclasses.replace(s, **{f: getattr(s, f)[runs] for f in
-                                        ("runout", "first_shortfall", "shortfall", "supplied", "demanded")})
+    scalars = dataclasses.replace(s, **{f: getattr(s, f)[runs] for f in SCALAR_FIELDS})
     return dataclasses.replace(ens, runs=len(runs), scalars=scalars,
                                trajectories={v: a[runs] for v, a in ens.trajectories.items()},
                                workforce=ens.workforce[runs])

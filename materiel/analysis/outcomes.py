@@ -81,7 +81,8 @@ class Ensemble:
             for q in quantiles:
                 row[f"runout_p{round(q * 100)}"] = runout.quantiles[q]
             row["runout_probability"] = runout.probability if self.scalars.has_storage[i] else None
-            for name, values in (("shortfall", self.scalars.shortfall[:, i].astype(np.float64)), ("supply_demand_ratio", self.scalars.line_ratio(i))):
+            for name, per_run in (("shortfall", self.scalars.shortfall), ("supply_demand_ratio", self.scalars.ratio)):
+                values = per_run[:, i].astype(np.float64)
                 finite = values[np.isfinite(values)]
                 for q in quantiles:
                     row[f"{name}_p{round(q * 100)}"] = float(np.quantile(finite, q)) if finite.size else None

@@ -13,7 +13,7 @@ import numba as nb
 import numpy as np
 
 from materiel.engine.inputs import YEAR, Draws, Layout
-from materiel.engine.scalars import NEVER, RunScalars
+from materiel.engine.scalars import NEVER, RunScalars, supply_demand_ratio
 from materiel.engine.timegrid import day_offsets
 
 # Index of each variable on axis 1 of the kernel's trajectories, in `runner.VARIABLES` order.
@@ -36,8 +36,8 @@ def outcome(lay: Layout, d: Draws, traj: np.ndarray, workforce: np.ndarray, seri
          d.demand, d.refurbish, d.deliveries, d.base, d.multiplier, d.ramp_days, d.workers_per_unit,
          d.stock, d.yields, d.front, d.delay, d.import_delay, d.workers, d.pool, d.hiring,
          M, traj, workforce, series, ints, sums)
-    return RunScalars(runout=ints[0], first_shortfall=ints[1], shortfall=sums[0], supplied=sums[1],
-                      demanded=sums[2], has_storage=(drawable >= 1.0).any(axis=0))
+    return RunScalars(runout=ints[0], first_shortfall=ints[1], shortfall=sums[0],
+                      ratio=supply_demand_ratio(sums[1], sums[2]), has_storage=(drawable >= 1.0).any(axis=0))
 
 
 def _suppliers_by_line(lay: Layout) -> tuple[np.ndarray, np.ndarray]:

@@ -14,7 +14,7 @@ import numpy as np
 from materiel.engine.step import total
 
 NEVER = -1
-FIELDS = ("runout", "first_shortfall", "shortfall", "supplied", "demanded")
+FIELDS = ("runout", "first_shortfall", "shortfall", "ratio")
 
 
 @dataclass
@@ -24,8 +24,7 @@ class RunScalars:
     runout: np.ndarray
     first_shortfall: np.ndarray
     shortfall: np.ndarray
-    supplied: np.ndarray
-    demanded: np.ndarray
+    ratio: np.ndarray        # supply over demand; NaN where there was no demand
     has_storage: np.ndarray  # [lines] any run starts with drawable storage
 
     @classmethod
@@ -40,18 +39,18 @@ class RunScalars:
             runout=_first(ran_out),
             first_shortfall=_first(short),
             shortfall=total(lines["shortfall"], axis=1),
-            supplied=total(lines["produced"] + lines["refurbished"] + lines["imported"], axis=1),
-            demanded=total(lines["demand"], axis=1),
+            ratio=supply_demand_ratio(total(lines["produced"] + lines["refurbished"] + lines["imported"], axis=1),
+                                      total(lines["demand"], axis=1)),
             has_storage=(drawable_start >= 1.0).any(axis=0),
         )
 
     @classmethod
     def allocate(cls, runs: int, lines: int, steps: int) -> RunScalars:
-        """Room for every run's outcomes, compactly (16 bytes a run and line, so 10 million runs fit):
-        step indices as int16 (int32 past 32,767 steps), amounts as float32."""
+        """Room for every run's outcomes, compactly (12 bytes a run and line, so 10 million runs fit):
+        step indices as int16 (int32 past 32,767 steps), shortfall and ratio as float32."""
         index = np.int16 if steps < 2**15 else np.int32
         return cls(*(np.empty((runs, lines), dtype=index) for _ in range(2)),
-                   *(np.empty((runs, lines), dtype=np.float32) for _ in range(3)),
+                   *(np.empty((runs, lines), dtype=np.float32) for _ in range(2)),
                    has_storage=np.zeros(lines, dtype=bool))
 
     def put(self, first: int, part: RunScalars) -> None:
@@ -60,17 +59,9 @@ class RunScalars:
             getattr(self, f)[first:first + len(part.runout)] = getattr(part, f)
         self.has_storage |= part.has_storage
 
-    @property
-    def ratio(self) -> np.ndarray:
-        """Supply over demand per run and line [runs, lines]; NaN where there was no demand."""
-        return _ratio(self.supplied, self.demanded)
 
-    def line_ratio(self, line: int) -> np.ndarray:
-        """`ratio` of one line [runs]."""
-        return _ratio(self.supplied[:, line], self.demanded[:, line])
-
-
-def _ratio(supplied: np.ndarray, demanded: np.ndarray) -> np.ndarray:
+def supply_demand_ratio(supplied: np.ndarray, demanded: np.ndarray) -> np.ndarray:
+    """Supply over demand per run and line; NaN where there was no demand."""
     supplied, demanded = supplied.astype(np.float64), demanded.astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(demanded > 0, supplied / np.where(demanded > 0, demanded, 1), np.nan)
