@@ -64,7 +64,7 @@ def _ramp_integral(x, r):
     return x - r / 2
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, error_model="numpy")
 def _run(edges, ramp_start, classes, side_of_line, group_of_line, group_side,
          d_start, d_col, d_w, f_start, f_col, f_w, p_start, p_col, p_w, sup_start, sup,
          demand_v, refurb_v, deliver_v, base, multiplier, ramp_days, wpu,
@@ -84,7 +84,7 @@ def _run(edges, ramp_start, classes, side_of_line, group_of_line, group_side,
                M, traj, workforce, series, ints, sums)
 
 
-@nb.njit
+@nb.njit(error_model="numpy")
 def _chunk(r0, r1, edges, ramp_start, classes, side_of_line, group_of_line, group_side,
            d_start, d_col, d_w, f_start, f_col, f_w, p_start, p_col, p_w, sup_start, sup,
            demand_v, refurb_v, deliver_v, base, multiplier, ramp_days, wpu,
