@@ -106,7 +106,7 @@ def exponent(x: list[float], y: list[float]) -> float:
 
 
 def run_all(max_runs: int = 1_000_000, say=print) -> dict:
-    """Every figure of docs/performance.md, up to `max_runs` runs."""
+    """The figures of docs/performance.md up to `max_runs` runs (10 M runs and Dask scaling: their own commands)."""
     sizes = [n for n in SIZES if n <= max_runs] or [max_runs]
     largest = sizes[-1]
     report: dict = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),

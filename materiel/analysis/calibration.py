@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from materiel.analysis.outcomes import Ensemble
+from materiel.analysis.outcomes import QUANTILES, Ensemble
 from materiel.engine.sampling import draw
 from materiel.engine.scalars import FIELDS as SCALAR_FIELDS
 from materiel.errors import InputError, Problem
@@ -218,7 +218,7 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q) -> np.ndarray:
 
 
 def calibrated_quantities(scenario: Scenario, cal: Calibration, seed: int,
-                          quantiles=(0.1, 0.5, 0.9)) -> list[dict]:
+                          quantiles=QUANTILES) -> list[dict]:
     """Prior and posterior quantiles of the uncertain quantities the observations inform.
 
     These are, per calibrated line, its demand schedule's points up to `until` and the bias and

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -99,7 +100,7 @@ class Ensemble:
             return histogram.quantiles(self.bands[SKETCHED.index(name)], quantiles)
         traj = self.trajectories
         values = traj["produced"] + traj["refurbished"] + traj["imported"] if name == "supply" else traj[name]
-        return np.quantile(values.astype(np.float64), quantiles, axis=0)
+        return step_quantiles(values, quantiles)
 
     def dataset(self):
         """Trajectories of the kept runs as an xarray Dataset with dimensions run, time, line (and side)."""
@@ -114,3 +115,32 @@ class Ensemble:
         ds = ds.assign_coords(line_side=("line", [s for s, _ in self.layout.lines]))
         ds.attrs.update(seed=self.seed, runs=self.runs, kept_runs=self.kept, scenario=self.layout.scenario.name)
         return ds
+
+
+def step_quantiles(values: np.ndarray, quantiles=QUANTILES) -> np.ndarray:
+    """Quantiles across runs (axis 0) of per-run values [runs, T, …] → [Q, T, …]; NaN is ignored."""
+    values = np.asarray(values)
+    if not np.isnan(values).any():
+        return _linear_quantiles(values, np.asarray(quantiles, dtype=np.float64))
+    values = values.astype(np.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # steps where every run is NaN stay NaN
+        return np.nanquantile(values, quantiles, axis=0)
+
+
+def _linear_quantiles(values: np.ndarray, qs: np.ndarray) -> np.ndarray:
+    """np.quantile(values, qs, axis=0) to the bit, three times sooner: one partition of each cell's
+    runs laid out contiguously (in the values' own dtype, whose order float64 keeps), then numpy's
+    linear interpolation."""
+    n = values.shape[0]
+    cells = np.ascontiguousarray(np.moveaxis(values, 0, -1))
+    virtual = (n - 1) * qs
+    lo = np.floor(virtual).astype(np.int64)
+    hi = np.minimum(lo + 1, n - 1)
+    part = np.partition(cells, np.union1d(lo, hi), axis=-1)
+    out = []
+    for a, b, g in zip(lo, hi, virtual - np.floor(virtual)):
+        low, high = part[..., a].astype(np.float64), part[..., b].astype(np.float64)
+        diff = high - low
+        out.append(high - diff * (1 - g) if g >= 0.5 else low + diff * g)
+    return np.array(out)

@@ -69,8 +69,7 @@ def run(
     if out is not None:
         from materiel.report import outputs  # matplotlib and Plotly load only when asked for
         outputs.prepare(out)
-    # trajectories feed the calibrated summary (every run), the report (--out) and the registry
-    keep = runs if weights else None if out is not None else min(runs, REGISTRY_RUNS) if store else 0
+    keep = _kept_runs(runs, calibrated=bool(weights), report=out is not None, store=store)
     with progress_bar(quiet) as report:
         ens = simulate(sc, runs=runs, seed=seed, progress=report, keep=keep, workers=workers, dask=dask)
     if weights:
@@ -103,6 +102,16 @@ def run(
                                        outcomes=outcomes_table(ens).to_pandas())
         if not quiet:
             console.print(f"recorded as run {run_id}")
+
+
+def _kept_runs(runs: int, *, calibrated: bool, report: bool, store: bool) -> int | None:
+    """Runs whose trajectories to keep: all for a calibrated summary, simulate's default for a report,
+    `REGISTRY_RUNS` for the registry's per-step quantiles, else none."""
+    if calibrated:
+        return runs
+    if report:
+        return None
+    return min(runs, REGISTRY_RUNS) if store else 0
 
 
 def _calibration(path: Path, sha256: str, runs: int | None, seed: int | None, other_mode: bool):

@@ -8,13 +8,10 @@ import numpy as np
 from rich.table import Table
 
 from materiel.analysis.calibration import Calibration, Fit, calibrated_quantities, resample, resampled, weighted_quantile
-from materiel.analysis.outcomes import Ensemble
+from materiel.analysis.outcomes import QUANTILES, Ensemble
 from materiel.report.document import summary_document
 from materiel.report.terminal import compact
 from materiel.scenario.schema import Scenario
-
-QUANTILES = (0.1, 0.5, 0.9)
-
 
 def calibration_document(scenario: Scenario, cals: dict[str, Calibration], seed: int, runs: int) -> dict:
     """Per calibrated line: ESS, tempering, its series, and prior vs posterior of the quantities informed."""

@@ -1,52 +1,22 @@
 """What the report draws, read from an Ensemble: per-step series per run and their quantiles.
 
 Flows are shown per day (a step's total ÷ its days); stocks as at the end of each step.
-`step_quantiles` is the one place per-step quantiles are computed. Per-step series come from
+Per-step quantiles come from `analysis.outcomes.step_quantiles`. Per-step series come from
 the kept runs; run-out dates come from every run.
 """
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from materiel.analysis.outcomes import QUANTILES, Ensemble
+from materiel.analysis.outcomes import QUANTILES, Ensemble, step_quantiles
 from materiel.engine.runner import FLOWS
 
 #: Flows that are amounts per step (shown per day); `coverage` is a fraction.
 AMOUNTS = tuple(f for f in FLOWS if f != "coverage")
-
-
-def step_quantiles(values: np.ndarray, quantiles=QUANTILES) -> np.ndarray:
-    """Quantiles across runs (axis 0) of per-run values [runs, T, …] → [Q, T, …]; NaN is ignored."""
-    values = np.asarray(values)
-    if not np.isnan(values).any():
-        return _linear_quantiles(values, np.asarray(quantiles, dtype=np.float64))
-    values = values.astype(np.float64)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # steps where every run is NaN stay NaN
-        return np.nanquantile(values, quantiles, axis=0)
-
-
-def _linear_quantiles(values: np.ndarray, qs: np.ndarray) -> np.ndarray:
-    """np.quantile(values, qs, axis=0) to the bit, three times sooner: one partition of each cell's
-    runs laid out contiguously (in the values' own dtype, whose order float64 keeps), then numpy's
-    linear interpolation."""
-    n = values.shape[0]
-    cells = np.ascontiguousarray(np.moveaxis(values, 0, -1))
-    virtual = (n - 1) * qs
-    lo = np.floor(virtual).astype(np.int64)
-    hi = np.minimum(lo + 1, n - 1)
-    part = np.partition(cells, np.union1d(lo, hi), axis=-1)
-    out = []
-    for a, b, g in zip(lo, hi, virtual - np.floor(virtual)):
-        low, high = part[..., a].astype(np.float64), part[..., b].astype(np.float64)
-        diff = high - low
-        out.append(high - diff * (1 - g) if g >= 0.5 else low + diff * g)
-    return np.array(out)
 
 
 def per_run(ens: Ensemble, name: str, line: int) -> np.ndarray:

@@ -13,9 +13,8 @@ import json
 import numpy as np
 import pyarrow as pa
 
-from materiel.analysis.outcomes import QUANTILES, Ensemble
+from materiel.analysis.outcomes import QUANTILES, Ensemble, step_quantiles
 from materiel.engine.runner import VARIABLES
-from materiel.report.series import step_quantiles
 
 MAX_TIDY_ROWS = 3_000_000
 
