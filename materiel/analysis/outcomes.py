@@ -21,7 +21,7 @@ class Runout:
     """When a line's storage runs out across the ensemble."""
 
     dates: pd.Series          # per run; NaT where storage lasts past the horizon
-    probability: float        # share of runs that run out by the horizon
+    probability: float | None  # share of runs that run out by the horizon; None: no storage
     quantiles: dict[float, dt.date | None] = field(default_factory=dict)
 
 
@@ -48,30 +48,37 @@ class Ensemble:
         return pd.DatetimeIndex(self.layout.edges[:-1], name="time")
 
     def step_end(self, steps: np.ndarray) -> np.ndarray:
-        """Last day (inclusive) of each given step, as datetime64[D]."""
+        """Last day (inclusive) of each given step, as datetime64[D]; the last step's is the horizon
+        (steps are whole, so the grid's last edge may lie a few days past it)."""
         ends = np.array(self.layout.edges[1:], dtype="datetime64[D]") - np.timedelta64(1, "D")
-        return ends[steps]
+        return np.minimum(ends[steps], np.datetime64(self.layout.scenario.horizon, "D"))
 
     def line_index(self, side: str, line: str) -> int:
+        """Position of `side`/`line` in the layout's lines (KeyError naming the lines if absent)."""
         try:
             return self.layout.lines.index((side, line))
         except ValueError:
             raise KeyError(f"no line {side}/{line}; lines: {', '.join(self.layout.line_labels())}") from None
 
     def depletion(self, side: str, line: str, quantiles=QUANTILES) -> Runout:
-        """When `side`'s storage of `line` runs out: per-run dates, probability, quantiles."""
+        """When `side`'s storage of `line` runs out: per-run dates (NaT: not by the horizon), the
+        probability it runs out by the horizon, and date quantiles (None: after the horizon). A line
+        with no storage has probability and quantiles None."""
         i = self.line_index(side, line)
         steps = self.scalars.runout[:, i]
         ran = steps != NEVER
         dates = pd.Series(pd.NaT, index=pd.RangeIndex(self.runs, name="run"), dtype="datetime64[s]")
+        if not self.scalars.has_storage[i]:
+            return Runout(dates, None, {q: None for q in quantiles})
         dates[ran] = self.step_end(steps[ran])
-        probability = float(ran.mean()) if self.scalars.has_storage[i] else 0.0
-        return Runout(dates, probability, {q: self._step_quantile(steps, q) for q in quantiles})
+        return Runout(dates, float(ran.mean()), {q: self._step_quantile(steps, q) for q in quantiles})
 
     def _step_quantile(self, steps: np.ndarray, q: float) -> dt.date | None:
-        ordered = np.where(steps == NEVER, np.iinfo(np.int64).max, steps)
+        """The q-quantile of run-out steps, runs that never run out ranked after every step."""
+        after = len(self.layout.edges) - 1          # one past the last step: "after the horizon"
+        ordered = np.where(steps == NEVER, after, steps.astype(np.int64))
         k = int(np.quantile(ordered, q, method="inverted_cdf"))
-        return None if k == np.iinfo(np.int64).max else self.step_end(np.array([k]))[0].astype(dt.date)
+        return None if k >= after else self.step_end(np.array([k]))[0].astype(dt.date)
 
     def summary(self, quantiles=QUANTILES) -> pd.DataFrame:
         """One row per side and line: run-out dates, cumulative shortfall and supply/demand quantiles."""
@@ -81,7 +88,7 @@ class Ensemble:
             row = {"side": side, "line": line}
             for q in quantiles:
                 row[f"runout_p{round(q * 100)}"] = runout.quantiles[q]
-            row["runout_probability"] = runout.probability if self.scalars.has_storage[i] else None
+            row["runout_probability"] = runout.probability
             for name, per_run in (("shortfall", self.scalars.shortfall), ("supply_demand_ratio", self.scalars.ratio)):
                 values = per_run[:, i].astype(np.float64)
                 finite = values[np.isfinite(values)]

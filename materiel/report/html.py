@@ -94,9 +94,8 @@ def _line_card(ens: Ensemble, row: dict) -> str:
     elif prob == 0:
         storage = f"Storage lasts past {horizon} in every run."
     else:
-        dates = [f"{k.upper()} {_day(runout[k])}" for k in ("p10", "p50", "p90") if runout[k]]
-        storage = f"Storage runs out before {horizon} in <b>{prob:.0%}</b> of runs" + \
-            (f" ({', '.join(dates)})." if dates else ".")
+        dates = [f"{k.upper()} {_day(runout[k]) if runout[k] else 'after the horizon'}" for k in ("p10", "p50", "p90")]
+        storage = f"Storage runs out before {horizon} in <b>{prob:.0%}</b> of runs ({', '.join(dates)})."
     short = row["shortfall"]
     return f"""
 <article class="card {status}">
