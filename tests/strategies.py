@@ -83,5 +83,5 @@ def scenario_doc(draw):
                                   "transit_days": draw(quantity(0, 60)), "deliveries": deliveries}
         side["suppliers"] = suppliers
         sides[f"s{s}"] = side
-    return {"name": "random", "start": START, "horizon": START + dt.timedelta(days=horizon_days),
+    return {"name": "random", "draft": True, "start": START, "horizon": START + dt.timedelta(days=horizon_days),
             "step": step, "sides": sides}

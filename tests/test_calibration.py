@@ -14,7 +14,7 @@ from materiel.analysis.backtest import backtest, crps, crps_normal, Forecast, po
 from materiel.analysis.calibration import calibrate_lines, calibrated_quantities, observed_series
 from materiel.observe import load_observed
 from materiel.scenario.loading import parse
-from tests.conftest import shared_dir
+from conftest import shared_data
 
 START = dt.date(2023, 1, 1)
 DAYS = 731  # to 2024-12-31
@@ -22,6 +22,7 @@ RATES = {dt.date(2023, 1, 1): 12.0, dt.date(2024, 1, 1): 5.0}  # planted losses 
 
 SCENARIO = """
 name: synthetic
+draft: true
 start: 2023-01-01
 horizon: 2024-12-31
 step: week
@@ -190,9 +191,7 @@ def test_unknown_series_field_is_a_validation_error(cli, tmp_path):
 
 
 def test_builtin_scenario_backtests_on_the_shared_data(cli, tmp_path):
-    data = shared_dir() / "data"
-    if not (data / "petroivaniuk").is_dir():
-        pytest.skip(f"no shared data at {data}")
+    data = shared_data()
     out = tmp_path / "bt.json"
     done = cli("backtest", "--observed", str(data / "petroivaniuk"), "--observed", str(data / "oryx_mauforonda"),
                "--cutoff", "2024-12-31", "--lead", "180", "--runs", "300", "--json", str(out), "--quiet")
@@ -211,3 +210,12 @@ def test_series_past_the_scenario_horizon(cli, tmp_path, series):
     assert done.returncode == 0, done.stderr
     row = json.loads(out.read_text())["rows"][0]
     assert row["forecast"]["p10"] <= row["observed"] <= row["forecast"]["p90"]  # 5 a day, planted before and after
+
+
+def test_calibrate_runs_on_the_builtin_series_with_no_data_folder(cli, tmp_path):
+    out = tmp_path / "cal.json"
+    done = cli("calibrate", "--until", "2025-06-30", "--runs", "300", "--json", str(out), "--quiet",
+               cwd=tmp_path, env={"MATERIEL_SHARED": str(tmp_path / "nowhere")})
+    assert done.returncode == 0, done.stderr
+    series = {s for line in json.loads(out.read_text())["lines"] for s in line["series"]}
+    assert {"russia/tanks general_staff:tank", "russia/tanks oryx:tank", "russia/personnel general_staff:personnel"} <= series

@@ -193,7 +193,7 @@ def test_cli_refuses_bad_options(cli, tmp_path):
     assert cli("export", "--xmile", str(tmp_path / "m.xmile"), "--quantile", "1").returncode == 2
     assert cli("export", "--xmile", str(tmp_path / "missing" / "m.xmile")).returncode == 2
     clash = tmp_path / "clash.yaml"
-    clash.write_text("name: clash\nstart: 2024-01-01\nhorizon: 2024-03-01\nsides:\n"
+    clash.write_text("name: clash\ndraft: true\nstart: 2024-01-01\nhorizon: 2024-03-01\nsides:\n"
                      "  a_b: {lines: {c: {demand: {values: {2024-01-01: 1}}}}}\n"
                      "  a: {lines: {b c: {demand: {values: {2024-01-01: 1}}}}}\n")
     done = cli("export", str(clash), "--xmile", str(tmp_path / "m.xmile"))

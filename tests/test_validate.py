@@ -34,6 +34,7 @@ sides:
         line: tanks
         deliveries:
           - {start: 2024-02-01, end: 2024-03-01, quantity: 30}
+draft: true  # stock, yield, refurbish and the delivery cite no source
 """
 
 
@@ -83,6 +84,24 @@ def test_bad_field_reports_path_line_and_expectation(cli, tmp_path, case):
     assert "Traceback" not in result.stderr
     expected = f"{file}:{line}: {path}:"
     assert any(l.startswith(f"error: {expected}") and words in l for l in result.stderr.splitlines()), result.stderr
+
+
+def test_exponent_numbers_without_a_dot_are_numbers(cli, tmp_path):
+    """PyYAML's YAML 1.1 reads `1e3` as text; materiel reads it as YAML 1.2 and JSON do."""
+    result = cli("validate", str(write(tmp_path, GOOD.replace("stock: 50,", "stock: 5e1,"))))
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_an_unsourced_quantity_is_an_error_unless_the_scenario_is_a_draft(cli, tmp_path, command):
+    file = write(tmp_path, GOOD.replace("draft: true", "draft: false"))
+    result = cli(command, str(file), "--runs", "10", "--no-store") if command == "run" else cli(command, str(file))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    errors = result.stderr.splitlines()
+    assert f"error: {file}:13: sides.a.lines.tanks.storage.repairable.stock: 50 cites no source" in result.stderr
+    assert any("refurbish.values.2024-06-01:" in e and "draft: true" in e for e in errors), result.stderr
+    assert not any(".front:" in e or "demand.values" in e for e in errors)  # these cite `src`
+    assert cli("validate", str(write(tmp_path, GOOD))).returncode == 0
 
 
 @pytest.mark.parametrize("make, words", [

@@ -3,7 +3,7 @@
 `ledger` lists the rows (path as in the YAML document, `Quantity.describe()`, cited ids with
 their titles, note); `check` finds the quantities that cite no source or an id that `sources`
 does not define; `document` is the JSON form. `read` loads a scenario for the ledger: like
-`load_scenario`, except that unknown source ids are left for `check` to report instead of
+`load_scenario`, except that missing and unknown source ids are left for `check` to report instead of
 failing the load.
 """
 
@@ -49,8 +49,8 @@ class Finding:
 def read(name_or_path: str | Path) -> tuple[Scenario, str]:
     """Load a built-in scenario or YAML file for the ledger; return (scenario, origin).
 
-    Every problem `load_scenario` would raise is raised here too (InputError), except unknown
-    source ids: those are findings of `check`.
+    Every problem `load_scenario` would raise is raised here too (InputError), except missing and
+    unknown source ids: those are findings of `check`.
     """
     origin, text = resolve(name_or_path)
     return parse(text, origin, check_sources=False).scenario, origin

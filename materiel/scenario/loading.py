@@ -72,8 +72,8 @@ def load(name_or_path: str | Path) -> LoadedScenario:
 def parse(text: str, origin: str = "<text>", *, check_sources: bool = True) -> LoadedScenario:
     """Validate scenario YAML text; `origin` names it in problems.
 
-    With `check_sources=False`, citations of undefined source ids are let through (the source
-    ledger reports them itself).
+    With `check_sources=False`, unsourced quantities and citations of undefined source ids are let
+    through (the source ledger reports them itself).
     """
     data, lines = _read_yaml(text, origin)
     try:
@@ -88,11 +88,15 @@ def parse(text: str, origin: str = "<text>", *, check_sources: bool = True) -> L
 
 
 def check_references(scenario: Scenario, *, sources: bool = True) -> list[tuple[str, str]]:
-    """Checks across fields: time frame, cited sources, suppliers' lines. Returns (path, message)."""
+    """Checks across fields: time frame, cited sources (every quantity cites one unless the scenario
+    is a draft), suppliers' lines. Returns (path, message)."""
     found: list[tuple[str, str]] = []
     if scenario.horizon <= scenario.start:
         found.append(("horizon", f"expected a date after start ({scenario.start}), got {scenario.horizon}"))
     for path, q in iter_quantities(scenario) if sources else ():
+        if not q.source and not scenario.draft:
+            found.append((path, f"{q.describe()} cites no source; expected `source: ID` (an id under `sources`), "
+                                "or `draft: true` at the top of a scenario not yet sourced"))
         for sid in q.source:
             if sid not in scenario.sources:
                 found.append((f"{path}.source", f"unknown source id {sid!r}; expected one of the ids under `sources`"))
@@ -116,6 +120,12 @@ class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
                     None, None, f"duplicate key {key!r}", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep)
+
+
+# YAML 1.1 (PyYAML) reads `1e6` as text; YAML 1.2, JSON and every user read it as a number.
+_LineLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float", re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"))
 
 
 def _read_yaml(text: str, origin: str) -> tuple[object, dict[str, int]]:

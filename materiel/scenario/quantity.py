@@ -2,7 +2,7 @@
 
 A quantity is written in YAML as a bare number or a mapping:
 
-    2.5                                    # a point value, no source
+    2.5                                    # a point value, no source (only in a `draft: true` scenario)
     {value: 2.5, source: iiss-2024}        # a point value
     {low: 3, high: 6, source: havryliuk}   # uniform
     {low: 1, likely: 2, high: 4}           # triangular (add dist: pert for PERT)
@@ -20,10 +20,16 @@ import datetime as dt
 import math
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema, field_validator,
+                      model_validator)
 
 Dist = Literal["point", "uniform", "triangular", "pert", "normal", "lognormal"]
 Per = Literal["day", "week", "month", "year"]
+
+# The loader takes `source: id` as well as a list of ids (`_from_number`); the JSON Schema says so too.
+SourceIds = Annotated[list[str], WithJsonSchema({
+    "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+    "description": "The id (or list of ids) under `sources` that justify this number"})]
 
 DAYS_PER: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 365.25 / 12, "year": 365.25}
 
@@ -42,10 +48,15 @@ class Quantity(BaseModel):
     median: float | None = None
     sigma: float | None = None
     dist: Dist | None = None
-    source: list[str] = Field(default_factory=list)
+    source: SourceIds = Field(default_factory=list)
     note: str | None = None
 
     _bounds: tuple[float, float] = PrivateAttr(default=(-math.inf, math.inf))
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema, handler):
+        """A bare number is a point value (`_from_number`): the schema accepts it beside the mapping."""
+        return {"anyOf": [{"type": "number"}, handler(core_schema)]}
 
     @model_validator(mode="before")
     @classmethod

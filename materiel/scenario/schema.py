@@ -10,8 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from materiel.observe import SERIES_FIELDS
 from materiel.scenario.quantity import Fraction, NonNegative, Per, Quantity, Schedule
+from materiel.scenario.series import SERIES_FIELDS
 
 Step = Literal["day", "week", "month"]
 
@@ -137,6 +137,7 @@ class Scenario(_Strict):
     start: dt.date
     horizon: dt.date
     step: Step = "week"
+    draft: bool = Field(False, description="Allow quantities without a source (a draft; reports say so)")
     sources: dict[str, Source] = Field(default_factory=dict)
     sides: dict[str, Side]
 
