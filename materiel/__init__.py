@@ -9,7 +9,18 @@
 __version__ = "0.1.0"
 
 from materiel.errors import InputError  # noqa: E402
-from materiel.scenario.loading import load_scenario  # noqa: E402
-from materiel.simulate import simulate  # noqa: E402
 
 __all__ = ["InputError", "load_scenario", "simulate", "__version__"]
+
+_PUBLIC = {"load_scenario": "materiel.scenario.loading", "simulate": "materiel.simulation"}
+
+
+def __getattr__(name: str):
+    """The public functions, imported on first use: `import materiel` (and `materiel --help`) stays light."""
+    if name in _PUBLIC:
+        import importlib
+
+        value = getattr(importlib.import_module(_PUBLIC[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'materiel' has no attribute {name!r}")

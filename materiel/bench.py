@@ -35,7 +35,7 @@ def measure(runs: int, step: str | None = None, backend: str = "numba", keep: in
     """
     from materiel.cli.options import with_overrides
     from materiel.scenario.loading import load_scenario
-    from materiel.simulate import simulate
+    from materiel.simulation import simulate
 
     sc = with_overrides(load_scenario(SCENARIO), None, step)
     simulate(sc, runs=min(runs, 200), seed=1, backend=backend, keep=0)  # compile or load the cache

@@ -19,7 +19,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
 from materiel.scenario.loading import load_scenario  # noqa: E402
-from materiel.simulate import simulate  # noqa: E402
+from materiel.simulation import simulate  # noqa: E402
 
 
 def q(values: np.ndarray) -> str:

@@ -11,7 +11,7 @@ from materiel.engine.inputs import layout, sample_inputs
 from materiel.engine.runner import VARIABLES, outcome, run_block
 from materiel.engine.scalars import FIELDS, RunScalars
 from materiel.scenario.schema import Scenario
-from materiel.simulate import simulate
+from materiel.simulation import simulate
 from reference import reference_run
 from strategies import scenario_doc
 

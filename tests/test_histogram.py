@@ -7,7 +7,7 @@ import numpy as np
 from materiel.cli.options import with_overrides
 from materiel.engine import histogram
 from materiel.scenario.loading import load_scenario
-from materiel.simulate import simulate
+from materiel.simulation import simulate
 
 QS = (0.05, 0.1, 0.5, 0.9, 0.95)
 

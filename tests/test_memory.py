@@ -12,7 +12,7 @@ SCRIPT = """
 import json, sys
 from materiel.bench import peak_rss_mib
 from materiel.scenario.schema import Scenario
-from materiel.simulate import simulate
+from materiel.simulation import simulate
 
 line = {"front": {"low": 100, "high": 200}, "transit_days": {"low": 5, "high": 30},
         "storage": {"good": {"stock": {"low": 500, "high": 900}, "yield": {"low": 0.5, "high": 1}}},

@@ -8,7 +8,7 @@ import pytest
 from materiel.cli.options import with_overrides
 from materiel.engine.scalars import FIELDS
 from materiel.scenario.loading import load_scenario
-from materiel.simulate import simulate
+from materiel.simulation import simulate
 
 RUNS = 300
 

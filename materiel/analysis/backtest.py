@@ -34,7 +34,7 @@ from materiel.analysis.calibration import (
 )
 from materiel.errors import InputError, Problem
 from materiel.scenario.schema import Scenario
-from materiel.simulate import simulate
+from materiel.simulation import simulate
 
 RECENT_DAYS = 90
 HISTORY_DAYS = RECENT_DAYS + 3 * PERIOD_DAYS  # data a series needs before a cutoff: to judge how a rate can miss

@@ -16,6 +16,22 @@ from materiel.errors import InputError
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Model a country's wartime defense industry against what the front loses and consumes.")
 
+
+
+def _version(asked: bool) -> None:
+    if asked:
+        from materiel import __version__
+
+        typer.echo(f"materiel {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                          help="Print materiel's version and exit.")) -> None:
+    """Model a country's wartime defense industry against what the front loses and consumes."""
+
+
 from materiel.cli import core, runs  # noqa: E402,F401  (registers commands on `app`)
 from materiel.cli import sources  # noqa: E402,F401  (registers `materiel sources`)
 from materiel.cli import interop  # noqa: E402,F401  (registers `materiel export`)
@@ -26,6 +42,8 @@ from materiel.cli import bench  # noqa: E402,F401  (registers `materiel bench`)
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `materiel` command."""
     signal.signal(signal.SIGTERM, _terminate)
+    if not (sys.argv[1:] if argv is None else argv):  # bare `materiel`: the help, and success
+        argv = ["--help"]
     try:
         code = app(args=argv, prog_name="materiel", standalone_mode=False)
     except InputError as exc:

@@ -7,25 +7,24 @@ import json
 from pathlib import Path
 from typing import Annotated, Optional
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
+
 import typer
 
-from materiel.analysis.backtest import HALF_LIFE, backtest as run_backtest
-from materiel.analysis.calibration import calibrate_lines, observed_series
 from materiel.cli import app
 from materiel.cli.options import parse_date, write_json
 from materiel.cli.output import console, progress_bar
 from materiel.errors import InputError, Problem
-from materiel.observe import load_observed, series_kind
-from materiel.report import calibration as report
-from materiel.scenario.loading import load
-from materiel.simulate import simulate
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 DEFAULT_SCENARIO = "russia-ukraine-2022"
 
-Observed = Annotated[list[Path], typer.Option("--observed", help="Observed series: a General Staff folder or JSON "
-                                                                  "file, or Oryx's log.csv (repeat for both)")]
+Observed = Annotated[Optional[list[Path]], typer.Option(
+    "--observed", help="Observed series: a General Staff folder or JSON file, or Oryx's log.csv (repeat for both) "
+                       "[default: the built-in General Staff and Oryx series, to 2025-06-30]")]
 Runs = Annotated[int, typer.Option(min=1, help="Number of runs in the ensemble")]
 Seed = Annotated[int, typer.Option(help="Random seed: same seed, same results")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors")]
@@ -34,7 +33,7 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but er
 @app.command()
 def calibrate(
     scenario: Annotated[str, typer.Argument(help="Built-in scenario name or YAML file")] = DEFAULT_SCENARIO,
-    observed: Observed = ...,
+    observed: Observed = None,
     until: Annotated[str, typer.Option(help="Last day of observations used (YYYY-MM-DD)")] = ...,
     runs: Runs = 2000,
     seed: Seed = 0,
@@ -46,6 +45,11 @@ def calibrate(
     quiet: Quiet = False,
 ) -> None:
     """Weight the runs by how well they reproduce the observed losses per period up to --until."""
+    from materiel.analysis.calibration import calibrate_lines, observed_series
+    from materiel.report import calibration as report
+    from materiel.scenario.loading import load
+    from materiel.simulation import simulate
+
     loaded = load(scenario)
     end = parse_date(until, "--until")
     frames = read_observed(observed)
@@ -77,33 +81,43 @@ def calibrate(
 @app.command()
 def backtest(
     scenario: Annotated[str, typer.Argument(help="Built-in scenario name or YAML file")] = DEFAULT_SCENARIO,
-    observed: Observed = ...,
+    observed: Observed = None,
     cutoff: Annotated[list[str], typer.Option(help="Last day the forecast may see (repeatable, or a comma list)")] = ...,
     lead: Annotated[int, typer.Option(min=1, help="Days forecast after each cutoff")] = 180,
     runs: Runs = 2000,
     seed: Seed = 0,
-    half_life: Annotated[float, typer.Option(min=1, help="Days over which a period's weight in the "
-                                                         "calibration halves with age")] = HALF_LIFE,
+    half_life: Annotated[Optional[float], typer.Option(min=1, help="Days over which a period's weight in the "
+                                                                   "calibration halves with age [default: 30]")] = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write every score as JSON to this file")] = None,
     quiet: Quiet = False,
 ) -> None:
     """Calibrate up to each cutoff, forecast each observed series over the lead, score against what followed."""
+    from materiel.analysis.backtest import HALF_LIFE, backtest as run_backtest
+    from materiel.report import calibration as report
+    from materiel.scenario.loading import load
+
     loaded = load(scenario)
     cutoffs = sorted({parse_date(c.strip(), "--cutoff") for item in cutoff for c in item.split(",") if c.strip()})
     frames = read_observed(observed)
     for c in cutoffs:
         with_horizon(loaded.scenario, c, "--cutoff")
     with progress_bar(quiet) as tick:
-        doc = run_backtest(loaded.scenario, frames, cutoffs, lead, runs=runs, seed=seed, half_life=half_life,
-                           progress=tick)
+        doc = run_backtest(loaded.scenario, frames, cutoffs, lead, runs=runs, seed=seed,
+                           half_life=HALF_LIFE if half_life is None else half_life, progress=tick)
     if json_path is not None:
         write_json(json_path, doc)
     if not quiet:
         console.print(report.backtest_table(doc))
 
 
-def read_observed(paths: list[Path]) -> dict[str, tuple[str, pd.DataFrame]]:
-    """Each path's series by kind (general_staff, oryx); two paths of one kind are an error."""
+def read_observed(paths: list[Path] | None) -> dict[str, tuple[str, pd.DataFrame]]:
+    """Each path's series by kind (general_staff, oryx); two paths of one kind are an error.
+    No paths: the series built into materiel."""
+    from materiel.observe import BUILTIN_UNTIL, load_builtin, load_observed, series_kind
+
+    if not paths:
+        return {kind: (f"built-in {kind} series (to {BUILTIN_UNTIL})", load_builtin(kind))
+                for kind in ("general_staff", "oryx")}
     frames: dict[str, tuple[str, pd.DataFrame]] = {}
     for path in paths:
         kind = series_kind(path)
@@ -122,6 +136,8 @@ def with_horizon(scenario, day: dt.date, option: str):
 
 def read_weights(path: Path, sha256: str) -> tuple[dict, dict[str, np.ndarray]]:
     """A file saved by `materiel calibrate --save`, checked against the scenario; per line, weights of all runs."""
+    import numpy as np
+
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -16,14 +16,7 @@ from materiel.cli.interop import Quantile, check_quantile
 from materiel.cli.options import with_overrides, write_json
 from materiel.cli.output import console, progress_bar
 from materiel.errors import InputError, Problem
-from materiel.interop.trajectories import check_path, deterministic_run, trajectory_table, write_table
-from materiel.report.document import summary_document
 from materiel.report.terminal import summary_table
-from materiel.scenario import variants
-from materiel.scenario.loading import builtin_names, load
-from materiel.scenario.schema import Scenario, iter_quantities
-from materiel.simulate import simulate
-from materiel.store import Registry, RunRecord
 
 DEFAULT_SCENARIO = "russia-ukraine-2022"
 REGISTRY_RUNS = 1_000  # runs whose trajectories give the registry its per-step quantiles (no --out)
@@ -52,6 +45,13 @@ def run(
     dask: Annotated[Optional[str], typer.Option("--dask", help="Run on this Dask scheduler (ADDRESS), or 'local' for a local cluster (same results)")] = None,
 ) -> None:
     """Run an ensemble and print, per side and line, supply/demand, storage run-out and shortfall."""
+    from materiel.interop.trajectories import check_path, deterministic_run, trajectory_table, write_table
+    from materiel.report.document import summary_document
+    from materiel.scenario import variants
+    from materiel.scenario.loading import load
+    from materiel.simulation import simulate
+    from materiel.store import Registry, RunRecord
+
     loaded = load(scenario)
     sc = with_overrides(loaded.scenario, horizon, step)
     weights = None
@@ -131,6 +131,9 @@ def _calibration(path: Path, sha256: str, runs: int | None, seed: int | None, ot
 @app.command()
 def validate(file: Annotated[str, typer.Argument(help="Scenario YAML file or built-in name")]) -> None:
     """Check a scenario; exit 0 when valid, else 2 with one line per problem."""
+    from materiel.scenario.loading import load
+    from materiel.scenario.schema import iter_quantities
+
     loaded = load(file)
     sc = loaded.scenario
     n_lines = sum(len(s.lines) for s in sc.sides.values())
@@ -141,6 +144,8 @@ def validate(file: Annotated[str, typer.Argument(help="Scenario YAML file or bui
 @scenarios_app.command("list")
 def scenarios_list() -> None:
     """List the built-in scenarios."""
+    from materiel.scenario.loading import builtin_names, load
+
     table = Table(title="Built-in scenarios")
     for col in ("name", "title", "period", "step", "sides and lines"):
         table.add_column(col)
@@ -156,6 +161,8 @@ def scenarios_schema(
     out: Annotated[Optional[Path], typer.Option("--out", help="Write to this file instead of stdout")] = None,
 ) -> None:
     """Print the JSON Schema of the scenario format (for editors)."""
+    from materiel.scenario.schema import Scenario
+
     schema = Scenario.model_json_schema(by_alias=True)
     if out is None:
         typer.echo(json.dumps(schema, indent=2))

@@ -12,8 +12,6 @@ from materiel.cli import app
 from materiel.cli.options import with_overrides
 from materiel.cli.output import console
 from materiel.errors import InputError, Problem
-from materiel.interop import export_xmile
-from materiel.scenario.loading import load
 
 DEFAULT_SCENARIO = "russia-ukraine-2022"
 
@@ -42,6 +40,9 @@ def export(
 
     It runs in Stella, PySD and other XMILE tools as `materiel run --deterministic` runs here (docs/interop.md).
     """
+    from materiel.interop import export_xmile
+    from materiel.scenario.loading import load
+
     q = check_quantile(quantile)
     loaded = load(scenario)
     sc = with_overrides(loaded.scenario, horizon, step)

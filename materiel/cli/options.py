@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from materiel.errors import InputError, Problem
-from materiel.scenario.loading import check_references
-from materiel.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from materiel.scenario.schema import Scenario
 
 STEPS = ("day", "week", "month")
 
@@ -31,6 +33,8 @@ def with_overrides(scenario: Scenario, horizon: str | None, step: str | None) ->
         update["step"] = step
     if not update:
         return scenario
+    from materiel.scenario.loading import check_references
+
     changed = scenario.model_copy(update=update)
     problems = [Problem("--horizon" if path == "horizon" else "options", path, None, msg)
                 for path, msg in check_references(changed)]

@@ -10,24 +10,40 @@ import sys
 import time
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeRemainingColumn
 
 console = Console(width=None if sys.stdout.isatty() else 120)
 errors = Console(stderr=True)
 
 
+COMPILING = "compiling the engine once (about half a minute; later runs load it from the cache)"
+
+
 class progress_bar:
-    """A progress bar on stderr that appears only once a job has taken more than a second."""
+    """A progress bar on stderr that appears only once a job has taken more than a second; before
+    it, while the engine is compiled (first run after an install or upgrade), a spinner says so."""
 
     DELAY = 1.0
 
     def __init__(self, quiet: bool):
         self.quiet, self.bar, self.task, self.began = quiet, None, None, time.monotonic()
+        self.spinner = None
 
     def __enter__(self):
+        from materiel.engine.kernel import compiled_on_disk
+
+        if not self.quiet and not compiled_on_disk():
+            if errors.is_terminal:
+                self.spinner = Progress(SpinnerColumn(), TextColumn(COMPILING), console=errors, transient=True)
+                self.spinner.start()
+            else:
+                errors.print(COMPILING, markup=False, highlight=False)
         return self.update
 
     def update(self, done: int, total: int) -> None:
+        if self.spinner is not None:
+            self.spinner.stop()
+            self.spinner = None
         if self.quiet or not errors.is_terminal:
             return
         if self.bar is None and time.monotonic() - self.began > self.DELAY and done < total:
@@ -39,6 +55,8 @@ class progress_bar:
             self.bar.update(self.task, completed=done)
 
     def __exit__(self, *exc):
+        if self.spinner is not None:
+            self.spinner.stop()
         if self.bar is not None:
             self.bar.stop()
         return False

@@ -12,7 +12,6 @@ from rich.table import Table
 from materiel.cli import app
 from materiel.cli.output import console
 from materiel.report.terminal import summary_table
-from materiel.store import Registry
 
 runs_app = typer.Typer(no_args_is_help=True, help="Completed runs kept in the run registry.")
 app.add_typer(runs_app, name="runs")
@@ -23,10 +22,11 @@ Home = Annotated[Optional[Path], typer.Option("--home", help="Registry folder (d
 @runs_app.command("list")
 def runs_list(home: Home = None) -> None:
     """Every recorded run, oldest first."""
-    table = Table(title=f"Runs in {Registry(home).path}")
+    registry = _registry(home)
+    table = Table(title=f"Runs in {registry.path}")
     for col in ("id", "created (UTC)", "scenario", "sha256", "seed", "runs"):
         table.add_column(col, no_wrap=True)
-    for r in Registry(home).list():
+    for r in registry.list():
         table.add_row(r.id, r.created[:16].replace("T", " "), r.scenario_name, r.scenario_hash[:8],
                       str(r.seed), f"{r.runs:,}")
     console.print(table)
@@ -36,7 +36,7 @@ def runs_list(home: Home = None) -> None:
 def runs_show(run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix")], home: Home = None,
               scenario: Annotated[bool, typer.Option("--scenario", help="Also print the scenario text")] = False) -> None:
     """One run: how to reproduce it, its headline table and its output files."""
-    r = Registry(home).get(run_id)
+    r = _registry(home).get(run_id)
     console.print(f"[bold]{r.id}[/bold]  created {r.created}  materiel {r.version}")
     console.print(f"scenario {r.scenario_name}  sha256 {r.scenario_hash}  seed {r.seed}  runs {r.runs:,}")
     if r.summary.get("lines"):
@@ -50,7 +50,7 @@ def runs_show(run_id: Annotated[str, typer.Argument(help="Run id or a unique pre
 @runs_app.command("compare")
 def runs_compare(first: str, second: str, home: Home = None) -> None:
     """Two runs' summaries side by side, with the differences (second − first)."""
-    cmp = Registry(home).compare(first, second)
+    cmp = _registry(home).compare(first, second)
     table = Table(title=f"{cmp.a.id} → {cmp.b.id}" + ("" if cmp.same_scenario else "  (different scenarios)"))
     for col in ("value", cmp.a.id, cmp.b.id, "difference"):
         table.add_column(col, justify="right" if col != "value" else "left")
@@ -63,14 +63,21 @@ def runs_compare(first: str, second: str, home: Home = None) -> None:
 def runs_export(run_id: str, parquet: Annotated[Path, typer.Option("--parquet", help="Write the run's outcomes here")],
                 home: Home = None) -> None:
     """Write a run's stored outcomes (tidy: run, date, side, line, variable, value) to Parquet."""
-    rows = Registry(home).export_parquet(run_id, parquet)
+    rows = _registry(home).export_parquet(run_id, parquet)
     console.print(f"wrote {rows:,} rows to {parquet}")
 
 
 @runs_app.command("delete")
 def runs_delete(run_id: str, home: Home = None) -> None:
     """Remove a run and its outcomes from the registry."""
-    console.print(f"deleted {Registry(home).delete(run_id)}")
+    console.print(f"deleted {_registry(home).delete(run_id)}")
+
+
+def _registry(home: Path | None):
+    """The run registry at `home` (DuckDB loads only for the commands that open it)."""
+    from materiel.store import Registry
+
+    return Registry(home)
 
 
 def _show(value) -> str:

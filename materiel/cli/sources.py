@@ -12,7 +12,6 @@ from rich.table import Table
 from materiel.cli import app
 from materiel.cli.output import console, errors
 from materiel.cli.options import write_json
-from materiel.evidence import ledger as evidence
 
 DEFAULT_SCENARIO = "russia-ukraine-2022"
 TITLE_WIDTH = 60
@@ -25,6 +24,8 @@ def sources(
     json_path: Annotated[Optional[str], typer.Option("--json", help="Write the ledger as JSON to FILE, or - for stdout")] = None,
 ) -> None:
     """List every quantity of a scenario with its value and the sources it cites."""
+    from materiel.evidence import ledger as evidence
+
     sc, origin = evidence.read(scenario)
     if json_path is not None:
         doc = evidence.document(sc, origin)
@@ -49,6 +50,8 @@ def sources(
 
 
 def _table(sc, origin: str) -> Table:
+    from materiel.evidence import ledger as evidence
+
     table = Table(title=f"Sources of {sc.name} ({origin})", caption="Value: point, low–high, or low / likely / high.")
     table.add_column("parameter", overflow="fold")
     table.add_column("value", justify="right")

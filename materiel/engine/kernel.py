@@ -16,6 +16,15 @@ from materiel.engine.inputs import YEAR, Draws, Layout
 from materiel.engine.scalars import NEVER, RunScalars, supply_demand_ratio
 from materiel.engine.timegrid import day_offsets
 
+def compiled_on_disk() -> bool:
+    """Whether numba's cache holds compiled code of the kernel for this source (else the next call
+    compiles it: about half a minute). Reads numba's cache index; False if that cannot be read."""
+    try:
+        return bool(_run._cache._cache_file._load_index())
+    except Exception:  # a numba without this (private) index: assume a compile is due
+        return False
+
+
 # Index of each variable on axis 1 of the kernel's trajectories, in `runner.VARIABLES` order.
 FRONT, PIPELINE, STORAGE, DEMAND, LOST, SHORTFALL, PRODUCED, REFURBISHED, DRAWN, IMPORTED, ARRIVED, COVERAGE = range(12)
 CHUNK = 64  # runs stepped together: the innermost loops go over them, so they vectorise
