@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-DEFAULT_DATA = Path(os.environ.get("MATERIEL_DATA", "/work/shared/data"))
+DEFAULT_DATA = Path(os.environ.get("MATERIEL_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 START = pd.Timestamp("2022-02-24")
 LAST = pd.Timestamp("2025-06-30")  # last observation in the data copies
 

@@ -17,6 +17,14 @@ def shared_dir() -> Path:
     return Path(os.environ.get("MATERIEL_SHARED", ROOT.parent / "shared"))
 
 
+def shared_data() -> Path:
+    """The public data copies in ../shared/data; skips the test, saying where it looked, if absent."""
+    data = shared_dir() / "data"
+    if not ((data / "petroivaniuk").is_dir() and (data / "oryx_mauforonda").is_dir()):
+        pytest.skip(f"the shared data copies are not at {data} (set MATERIEL_SHARED to the shared folder)")
+    return data
+
+
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run `python -m materiel ARGS` as a user would; returns the completed process."""
     full_env = {**os.environ, **(env or {})}

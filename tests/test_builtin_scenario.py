@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import shared_data
+
 from materiel.evidence import ledger
 from materiel.scenario.loading import builtin_names, check_references, load_scenario
 from materiel.scenario.quantity import Quantity
@@ -23,7 +25,6 @@ from materiel.scenario.schema import iter_quantities
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "russia-ukraine-2022"
 LAST_OBSERVATION = dt.date(2025, 6, 30)
-DATA = Path(os.environ.get("MATERIEL_DATA", "/work/shared/data"))
 
 RUSSIA_LINES = {"tanks", "afv", "artillery", "mrl", "shells", "drones", "missiles", "personnel"}
 UKRAINE_LINES = {"shells", "tanks", "afv"}
@@ -283,9 +284,9 @@ def test_ukrainian_suppliers(sc):
 
 # ── Demand re-derivable from the data ────────────────────────────────────────────────────────
 
-@pytest.mark.skipif(not (DATA / "petroivaniuk").is_dir(), reason="observed data copies not available")
 def test_demand_values_match_the_derivation_script(sc):
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "derive_demand.py"), "--yaml", "--data", str(DATA)],
+    data = shared_data()
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "derive_demand.py"), "--yaml", "--data", str(data)],
                          capture_output=True, text=True, timeout=300, check=True)
     blocks, current = {}, None
     for text in done.stdout.splitlines():

@@ -11,6 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import shared_data
+
 from materiel.errors import InputError
 from materiel.observe import (
     daily_losses,
@@ -21,25 +23,9 @@ from materiel.observe import (
     losses_per_period,
 )
 
-# --- locating the shared data ------------------------------------------------------------------
-
-
-def _shared_data_candidates() -> list[Path]:
-    candidates = []
-    if os.environ.get("MATERIEL_SHARED"):
-        shared = Path(os.environ["MATERIEL_SHARED"])
-        candidates += [shared / "data", shared]
-    candidates.append(Path(__file__).resolve().parents[1].parent / "shared" / "data")
-    return candidates
-
-
 @pytest.fixture(scope="module")
 def data() -> Path:
-    for candidate in _shared_data_candidates():
-        if (candidate / "petroivaniuk").is_dir() and (candidate / "oryx_mauforonda").is_dir():
-            return candidate
-    looked = ", ".join(str(c) for c in _shared_data_candidates())
-    pytest.skip(f"../shared/data not present: looked in {looked} (set MATERIEL_SHARED)")
+    return shared_data()
 
 
 @pytest.fixture(scope="module")
@@ -417,3 +403,26 @@ def test_errors_read_as_one_line(tmp_path):
     with pytest.raises(InputError) as err:
         load_general_staff(file)
     assert str(err.value) == f"{file}: [0].tank: expected a whole number, got 'x'"
+
+
+def test_oryx_fields_are_its_categories_then_its_totals():
+    from materiel.observe import oryx
+
+    assert oryx.FIELDS == (*dict.fromkeys(oryx._CATEGORIES.values()), *oryx._TOTALS)
+
+
+@pytest.mark.parametrize("kind, folder", [("general_staff", "petroivaniuk"), ("oryx", "oryx_mauforonda")])
+def test_builtin_series_equal_the_loaders_on_the_public_copies(data, kind, folder):
+    from materiel.observe import BUILTIN_UNTIL, load_builtin
+
+    builtin = load_builtin(kind)
+    pd.testing.assert_frame_equal(builtin, load_observed(data / folder).loc[:BUILTIN_UNTIL], check_freq=False)
+
+
+def test_builtin_series_stop_at_the_knowledge_horizon():
+    from materiel.observe import BUILTIN_UNTIL, SERIES_FIELDS, load_builtin
+
+    for kind in ("general_staff", "oryx"):
+        frame = load_builtin(kind)
+        assert frame.index.max() <= pd.Timestamp(BUILTIN_UNTIL) and frame.index.is_monotonic_increasing
+        assert set(frame.columns) <= set(SERIES_FIELDS[kind])

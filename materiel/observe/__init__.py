@@ -13,18 +13,20 @@ import pandas as pd
 from materiel.errors import InputError, Problem
 from materiel.observe.flows import daily_losses, losses_per_period
 from materiel.observe.general_staff import (
-    FIELDS as GS_FIELDS,
     EQUIPMENT_FILE,
     PERSONNEL_FILE,
     load_corrections,
     load_general_staff,
 )
 from materiel.observe.oryx import COLUMNS as ORYX_COLUMNS
-from materiel.observe.oryx import FIELDS as ORYX_FIELDS
 from materiel.observe.oryx import load_oryx_log
+from materiel.scenario.series import SERIES_FIELDS
 
 __all__ = [
+    "BUILTIN_UNTIL",
+    "builtin_path",
     "daily_losses",
+    "load_builtin",
     "load_corrections",
     "load_general_staff",
     "load_observed",
@@ -34,8 +36,24 @@ __all__ = [
     "SERIES_FIELDS",
 ]
 
-#: The fields (columns) each series has, by the name scenarios give the series in `observed:`.
-SERIES_FIELDS: dict[str, tuple[str, ...]] = {"general_staff": GS_FIELDS, "oryx": ORYX_FIELDS}
+
+
+#: The series that ship with materiel (built by scripts/build_observed.py from the public copies in
+#: these folders of the data folder; attribution and licences in builtin/SOURCES.md), to this date.
+BUILTIN_FOLDERS = {"general_staff": "petroivaniuk", "oryx": "oryx_mauforonda"}
+BUILTIN_UNTIL = "2025-06-30"
+
+
+def builtin_path(kind: str) -> Path:
+    """The file of the built-in `kind` series ("general_staff" or "oryx")."""
+    return Path(__file__).with_name("builtin") / f"{kind}.csv.gz"
+
+
+def load_builtin(kind: str) -> pd.DataFrame:
+    """The built-in `kind` series to `BUILTIN_UNTIL`, as `load_observed` returns the full copy."""
+    frame = pd.read_csv(builtin_path(kind), index_col="date", parse_dates=["date"], dtype="float64")
+    frame.index = pd.DatetimeIndex(frame.index, name="date").as_unit("ns")
+    return frame
 
 
 def load_observed(path: str | Path) -> pd.DataFrame:

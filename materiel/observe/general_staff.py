@@ -36,15 +36,14 @@ import pandas as pd
 
 from materiel.errors import InputError, Problem
 from materiel.observe._names import snake_case
+from materiel.scenario.series import SERIES_FIELDS
 
 EQUIPMENT_FILE = "russia_losses_equipment.json"
 PERSONNEL_FILE = "russia_losses_personnel.json"
 CORRECTION_FILE = "russia_losses_equipment_correction.json"
 
 #: The columns of the files as published (a field new to the file would add one).
-FIELDS = ("aircraft", "helicopter", "tank", "apc", "field_artillery", "mrl", "drone", "naval_ship",
-          "anti_aircraft_warfare", "special_equipment", "vehicles_and_fuel_tanks", "cruise_missiles",
-          "submarines", "personnel", "pow")
+FIELDS = SERIES_FIELDS["general_staff"]
 _SKIPPED = {"date", "day", "mobile SRBM system", "greatest losses direction"}
 _JOINED = {"vehicles_and_fuel_tanks": ("military_auto", "fuel_tank")}
 _ZERO_BEFORE_START = {"submarines"}

@@ -39,6 +39,7 @@ import pandas as pd
 
 from materiel.errors import InputError, Problem
 from materiel.observe._names import snake_case
+from materiel.scenario.series import SERIES_FIELDS
 
 COLUMNS = ("timestamp", "country", "category", "state", "value")
 STATES = ("destroyed", "damaged", "abandoned", "captured")
@@ -87,8 +88,8 @@ _TOTALS = {
     "field_artillery": ("towed_artillery", "self_propelled_artillery"),
 }
 
-#: The known columns (a category new to the log would add one).
-FIELDS = (*dict.fromkeys(_CATEGORIES.values()), *_TOTALS)
+#: The known columns: each category, then the totals (a category new to the log would add one).
+FIELDS = SERIES_FIELDS["oryx"]
 
 
 def load_oryx_log(path: str | Path, states: str | tuple[str, ...] = STATES) -> pd.DataFrame:
