@@ -48,7 +48,7 @@ def expected_charts(ens) -> int:
 
 def test_out_writes_report_figures_summary_and_outcomes(written, ensemble):
     out, _ = written
-    assert (out / "report.html").stat().st_size > 1_000_000  # Plotly's JavaScript is inside
+    assert 1_000_000 < (out / "report.html").stat().st_size <= 2_000_000  # Plotly's basic bundle is inside
     names = {p.name for p in (out / "figures").iterdir()}
     stems = [f"{s}-{l}" for s, l in ensemble.layout.lines]
     stems += [f"{s}-{l}-runout" for (s, l), has in zip(ensemble.layout.lines, ensemble.scalars.has_storage) if has]
@@ -144,6 +144,11 @@ def test_report_opens_offline_in_a_browser_and_draws_every_chart(written, ensemb
                 paths: el.querySelectorAll('.trace path').length,
                 width: el.getBoundingClientRect().width}))""")
             table = page.locator("#table tbody tr").all_inner_texts()
+            horizon_lines = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].map(
+                el => el.layout.shapes.filter(s => s.x0 === '2025-06-30').length)""")
+            page.locator(".card a", has_text="quantities and sources").first.click()
+            opened = page.evaluate("() => { const d = document.querySelector(location.hash);"
+                                   " return [location.hash, d.open, d.querySelectorAll('tbody tr').length]; }")
         finally:
             browser.close()
     assert errors == []
@@ -156,6 +161,41 @@ def test_report_opens_offline_in_a_browser_and_draws_every_chart(written, ensemb
     doc = json.loads(written[1].read_text())
     for row, line in zip(table, doc["lines"]):
         assert f"{line['supply_demand_ratio']['p50']:.2f}" in row
+    assert horizon_lines == [1] * n  # the knowledge horizon is marked on every chart
+    assert opened[0] == "#q-russia-tanks" and opened[1] is True and opened[2] > 5
+
+
+def test_lede_says_which_line_runs_out_first_per_side(written):
+    page = (written[0] / "report.html").read_text()
+    lede = re.search(r'<p class="lede">(.*?)</p>', page, re.S).group(1)
+    assert re.search(r"<b>Russia</b>: \w+ storage runs out first: by <b>\d+ \w+ 20\d\d</b>", lede), lede
+    assert "<b>Ukraine</b>: no storage to draw on" in lede
+
+
+def test_every_card_links_to_the_quantities_behind_its_line(written, ensemble):
+    page = (written[0] / "report.html").read_text()
+    for side, line in ensemble.layout.lines:
+        assert f'href="#q-{side}-{line}"' in page and f'<details id="q-{side}-{line}">' in page
+    for sid in re.findall(r'href="#(src-[^"]+)"', page):
+        assert f'id="{sid}"' in page
+
+
+def test_hostile_source_urls_never_become_links():
+    import datetime as dt
+
+    from materiel.report import html
+    from materiel.scenario.loading import parse
+
+    text = load("russia-ukraine-2022").text
+    for bad in ("javascript:alert(1)", " JavaScript:alert(2)", "data:text/html,<script>alert(3)</script>"):
+        hostile = text.replace("url: https://github.com/mauforonda/ukraine", f"url: '{bad}'", 1)
+        assert hostile != text
+        loaded = parse(hostile)
+        ens = mt.simulate(loaded.scenario, runs=5, seed=0)
+        page = html.render(ens, loaded, "materiel run", "runs", dt.datetime(2026, 1, 1))
+        markup = re.sub(r"<script>.*?</script>", "", page, flags=re.S)  # the page's own code aside
+        assert not re.search(r'href="\s*(javascript|data):', markup, re.I)
+        assert "<script>alert" not in page and "alert(" in markup  # shown as text, not run
 
 
 def test_step_quantiles_equal_numpys_to_the_bit():

@@ -127,6 +127,11 @@ def _date_axis(ax, ens: Ensemble) -> None:
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_xlim(ens.layout.edges[0], ens.layout.edges[-1])
+    known = ens.layout.scenario.knowledge_horizon
+    if known is not None:  # what follows is judgement
+        ax.axvline(known, color=style.KNOWLEDGE_COLOR, linewidth=0.9, linestyle=":")
+        ax.annotate(f" {style.KNOWLEDGE_LABEL}", (known, 1), xycoords=("data", "axes fraction"), va="top",
+                    fontsize=7, color=style.KNOWLEDGE_COLOR)
 
 
 def _legend(ax) -> None:

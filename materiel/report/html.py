@@ -1,5 +1,8 @@
 """The HTML report: one self-contained page with Plotly's JavaScript and the CSS inline.
 
+Plotly's JavaScript is its official "basic" bundle (scatter, bar, pie: all the report draws; 1.1 MB
+where the full one is 4.8 MB), kept in vendor/ with its licence (scripts/vendor_plotly.sh).
+
 Top to bottom: the answer at a glance (a card per line and per category both sides field), the
 headline table (the terminal's numbers), interactive charts per side and line, the sides
 compared, the scenario's sources, and how to reproduce the run. Nothing is fetched.
@@ -8,13 +11,14 @@ compared, the scenario's sources, and how to reproduce the run. Nothing is fetch
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from html import escape
 from importlib import resources
 from string import Template
+from urllib.parse import urlsplit
 
 import plotly.io as pio
-from plotly.offline import get_plotlyjs
 
 import materiel
 from materiel.analysis.outcomes import Ensemble
@@ -57,27 +61,43 @@ def render(ens: Ensemble, loaded: LoadedScenario, command: str, outcomes_kind: s
         sources=_sources(ens),
         reproduce=_reproduce(ens, loaded, command, outcomes_kind, created),
         created=escape(created.strftime("%Y-%m-%d %H:%M UTC")),
-        plotly=get_plotlyjs(),
+        plotly=resources.files("materiel.report").joinpath("vendor/plotly-basic.min.js").read_text("utf-8"),
     )
 
 
 def _lede(doc: dict, ens: Ensemble) -> str:
-    """One or two sentences: on how many lines supply falls short, and storage runs out, in most runs."""
-    rows = doc["lines"]
-    short = sum((r["supply_demand_ratio"]["p50"] or 0) < 1 for r in rows)
-    text = (f"In the median run, supply falls short of demand on <b>{_count(short, len(rows))}</b> lines."
-            if short else "In the median run, supply keeps up with demand on every line.")
-    stored = [r["runout"]["probability"] for r in rows if r["runout"]["probability"] is not None]
-    if stored:
-        out = sum(p >= 0.5 for p in stored)
-        text += (f" Storage runs out before {_day(ens.layout.scenario.horizon)} in most runs on "
-                 f"<b>{_count(out, len(stored))}</b> lines that hold storage." if out else
-                 f" Storage lasts past {_day(ens.layout.scenario.horizon)} in most runs on every line that holds it.")
-    return text
-
-
-def _count(k: int, n: int) -> str:
-    return "both" if k == n == 2 else "all" if k == n > 2 else f"{k} of {n}"
+    """The headline finding, a sentence per side: which line's storage runs out first, when and how
+    likely; on how many lines supply falls short in the median run. A draft scenario says so first."""
+    sc = ens.layout.scenario
+    horizon = _day(sc.horizon)
+    sentences = ['<b>Draft scenario</b>: some of its numbers cite no source (<code>draft: true</code>).'] \
+        if sc.draft else []
+    for side in ens.layout.sides:
+        rows = [r for r in doc["lines"] if r["side"] == side]
+        stored = [r for r in rows if r["runout"]["probability"] is not None]
+        likely = [r for r in stored if r["runout"]["probability"] >= 0.5]
+        if likely:
+            first = min(likely, key=lambda r: r["runout"]["p50"])
+            out = first["runout"]
+            storage = (f"{escape(style.name(first['line']))} storage runs out first: by <b>{_day(out['p50'])}</b> "
+                       f"in the median run (P10 {_day(out['p10'])}, P90 "
+                       f"{_day(out['p90']) if out['p90'] else 'after ' + horizon}), before {horizon} in "
+                       f"<b>{out['probability']:.0%}</b> of runs")
+        elif stored:
+            most = max(stored, key=lambda r: r["runout"]["probability"])
+            storage = f"storage lasts past {horizon} in most runs on every line that holds it" + (
+                f"; {escape(style.name(most['line']))} runs out in {most['runout']['probability']:.0%} of runs"
+                if most["runout"]["probability"] > 0 else "")
+        else:
+            storage = "no storage to draw on"
+        short = sum((r["supply_demand_ratio"]["p50"] or 0) < 1 for r in rows)
+        n = len(rows)
+        which = (f"{short} of its {n} lines" if short < n else
+                 "its one line" if n == 1 else "both its lines" if n == 2 else "all its lines")
+        supply = (f"supply falls short of demand on {which} in the median run"
+                  if short else "supply keeps up with demand on every line in the median run")
+        sentences.append(f"<b>{escape(style.name(side))}</b>: {storage}; {supply}.")
+    return " ".join(sentences)
 
 
 def _line_card(ens: Ensemble, row: dict) -> str:
@@ -97,15 +117,17 @@ def _line_card(ens: Ensemble, row: dict) -> str:
         dates = [f"{k.upper()} {_day(runout[k]) if runout[k] else 'after the horizon'}" for k in ("p10", "p50", "p90")]
         storage = f"Storage runs out before {horizon} in <b>{prob:.0%}</b> of runs ({', '.join(dates)})."
     short = row["shortfall"]
+    behind = f"#{_anchor('q', side, line)}"
     return f"""
 <article class="card {status}">
   <h3>{escape(style.line_title(side, line))}</h3>
-  <div class="big">{big}<small>of demand supplied</small></div>
+  <div class="big"><a href="{behind}" title="the quantities and sources behind this line">{big}</a><small>of demand supplied</small></div>
   <div class="range">{spread}</div>
   <ul>
     <li>{storage}</li>
     <li>Shortfall over the period: <b>{compact(short['p50'])}</b> {escape(unit)}
       <span class="range">({compact(short['p10'])}–{compact(short['p90'])})</span></li>
+    <li><a href="{behind}">The quantities and sources behind these numbers</a></li>
   </ul>
 </article>"""
 
@@ -194,21 +216,55 @@ def _charts(items) -> str:
 
 
 def _sources(ens: Ensemble) -> str:
+    """Each line's quantities with the sources they cite (the cards link here), then every source."""
     sc = ens.layout.scenario
-    cited = Counter(sid for _, q in iter_quantities(sc) for sid in q.source)
+    quantities = list(iter_quantities(sc))
+    parts = []
+    for side, line in ens.layout.lines:
+        rows = []
+        for path, q in quantities:
+            if _behind(sc, side, line, path):
+                cites = ", ".join(f'<a href="#{_anchor("src", sid)}">{escape(sid)}</a>' for sid in q.source) \
+                    or '<span class="spread">no source (draft)</span>'
+                rows.append(f'<tr><td class="mono">{escape(path)}</td><td class="num">{escape(q.describe())}</td>'
+                            f"<td>{cites}</td></tr>")
+        parts.append(f'<details id="{_anchor("q", side, line)}"><summary>{escape(style.line_title(side, line))}: '
+                     f"{len(rows)} quantities</summary><table><thead><tr><th>quantity</th><th class=\"num\">value</th>"
+                     f"<th>sources</th></tr></thead><tbody>{''.join(rows)}</tbody></table></details>")
+    cited = Counter(sid for _, q in quantities for sid in q.source)
     rows = []
     for sid, src in sc.sources.items():
         title = escape(src.title)
-        if src.url:
+        if _web_link(src.url):
             title = f'<a href="{escape(src.url)}" rel="noreferrer">{title}</a>'
+        elif src.url:
+            title += f' <span class="spread">{escape(src.url)}</span>'
         note = f'<span class="spread">{escape(src.note)}</span>' if src.note else ""
         date = src.date.isoformat() if isinstance(src.date, dt.date) else str(src.date)
-        rows.append(f"<tr><td>{escape(sid)}</td><td>{title}{note}</td><td>{escape(src.author)}</td>"
-                    f'<td>{escape(date)}</td><td class="num">{cited[sid]}</td></tr>')
+        rows.append(f'<tr id="{_anchor("src", sid)}"><td>{escape(sid)}</td><td>{title}{note}</td>'
+                    f'<td>{escape(src.author)}</td><td>{escape(date)}</td><td class="num">{cited[sid]}</td></tr>')
     if not rows:
-        return '<p class="note">This scenario cites no sources.</p>'
-    return ('<table class="sources"><thead><tr><th>id</th><th>title</th><th>author</th><th>date</th>'
+        return "".join(parts) + '<p class="note">This scenario cites no sources.</p>'
+    return ('<h3>Behind each line</h3>' + "".join(parts) + '<h3>Every source</h3><table class="sources"><thead><tr>'
+            '<th>id</th><th>title</th><th>author</th><th>date</th>'
             f'<th class="num">cited by</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+def _behind(sc, side: str, line: str, path: str) -> bool:
+    """Whether the quantity at `path` feeds `side`'s `line`: its own, its suppliers', the side's workforce."""
+    return path.startswith((f"sides.{side}.lines.{line}.", f"sides.{side}.workforce.")) or any(
+        path.startswith(f"sides.{side}.suppliers.{name}.") for name, supplier in sc.sides[side].suppliers.items()
+        if supplier.line == line)
+
+
+def _anchor(kind: str, *keys: str) -> str:
+    """An element id from user-given keys: only letters, digits, '-' and '_' (each run of others is '-')."""
+    return "-".join([kind, *(re.sub(r"[^A-Za-z0-9_]+", "-", k) for k in keys)])
+
+
+def _web_link(url: str | None) -> bool:
+    """Only http(s) addresses become links (a `javascript:` or `data:` URL would run in the page)."""
+    return url is not None and urlsplit(url.strip()).scheme.lower() in ("http", "https")
 
 
 def _reproduce(ens: Ensemble, loaded: LoadedScenario, command: str, outcomes_kind: str, created: dt.datetime) -> str:

@@ -10,6 +10,8 @@ from materiel.report.terminal import compact
 SIDE_COLORS = ("#b8322a", "#2a62b8", "#2e8b57", "#8a4fb8", "#c77c0e")
 DEMAND_COLOR = "#3d3d3d"
 RATIO_COLOR = "#6b5b95"
+KNOWLEDGE_COLOR = "#8a6d00"
+KNOWLEDGE_LABEL = "knowledge horizon: judgement after"
 FONT = '-apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 
 

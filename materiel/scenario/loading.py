@@ -93,6 +93,9 @@ def check_references(scenario: Scenario, *, sources: bool = True) -> list[tuple[
     found: list[tuple[str, str]] = []
     if scenario.horizon <= scenario.start:
         found.append(("horizon", f"expected a date after start ({scenario.start}), got {scenario.horizon}"))
+    if scenario.knowledge_horizon is not None and scenario.knowledge_horizon < scenario.start:
+        found.append(("knowledge_horizon", f"expected a date on or after start ({scenario.start}), "
+                                           f"got {scenario.knowledge_horizon}"))
     for path, q in iter_quantities(scenario) if sources else ():
         if not q.source and not scenario.draft:
             found.append((path, f"{q.describe()} cites no source; expected `source: ID` (an id under `sources`), "

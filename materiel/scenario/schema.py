@@ -137,6 +137,8 @@ class Scenario(_Strict):
     start: dt.date
     horizon: dt.date
     step: Step = "week"
+    knowledge_horizon: dt.date | None = Field(
+        None, description="Last date the sources describe: what the scenario says after it is judgement")
     draft: bool = Field(False, description="Allow quantities without a source (a draft; reports say so)")
     sources: dict[str, Source] = Field(default_factory=dict)
     sides: dict[str, Side]
