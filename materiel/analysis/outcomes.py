@@ -25,7 +25,7 @@ class Runout:
     quantiles: dict[float, dt.date | None] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(repr=False)
 class Ensemble:
     """The result of `materiel.simulate`: per-run outcomes for every run, trajectories for `kept` runs."""
 
@@ -36,6 +36,17 @@ class Ensemble:
     trajectories: dict[str, np.ndarray]   # var → [kept, T, L] float32
     workforce: np.ndarray                 # [kept, T, S] float32
     bands: np.ndarray | None = None       # [len(SKETCHED), T, L, BINS] per-step histograms of every run
+
+    def __repr__(self) -> str:
+        sc = self.layout.scenario
+        return (f"<Ensemble {sc.name}: {self.runs:,} runs ({self.kept:,} with trajectories), seed {self.seed}, "
+                f"{self.layout.steps} {sc.step}ly steps {sc.start} → {sc.horizon}, {len(self.layout.lines)} lines>")
+
+    def _repr_html_(self) -> str:
+        """For notebooks: what was run, then the summary table."""
+        from html import escape
+
+        return f"<p>{escape(repr(self))}</p>" + self.summary().to_html(index=False, na_rep="—")
 
     @property
     def kept(self) -> int:

@@ -13,6 +13,8 @@ import typer
 
 from materiel.errors import InputError
 
+INTERRUPTED = 130  # the exit status of a command stopped by Ctrl-C or SIGTERM
+
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Model a country's wartime defense industry against what the front loses and consumes.")
 
@@ -56,9 +58,16 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(2)
     except (typer.Abort, KeyboardInterrupt):
-        print("interrupted", file=sys.stderr)
-        sys.exit(130)
+        _interrupted()
+    if code == INTERRUPTED:  # Typer turns Ctrl-C inside a command into this exit code
+        _interrupted()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _interrupted() -> None:
+    """Ctrl-C or SIGTERM: a run is recorded whole or not at all, so nothing was."""
+    print("interrupted — nothing recorded", file=sys.stderr)
+    sys.exit(INTERRUPTED)
 
 
 def _terminate(signum, frame) -> None:

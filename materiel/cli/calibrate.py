@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 DEFAULT_SCENARIO = "russia-ukraine-2022"
 
 Observed = Annotated[Optional[list[Path]], typer.Option(
-    "--observed", help="Observed series: a General Staff folder or JSON file, or Oryx's log.csv (repeat for both) "
-                       "[default: the built-in General Staff and Oryx series, to 2025-06-30]")]
+    "--observed", help="Observed series: a General Staff folder or JSON file, or Oryx's log.csv (repeat for both)",
+    show_default="the built-in General Staff and Oryx series, to 2025-06-30")]
 Runs = Annotated[int, typer.Option(min=1, help="Number of runs in the ensemble")]
 Seed = Annotated[int, typer.Option(help="Random seed: same seed, same results")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors")]
@@ -86,8 +86,8 @@ def backtest(
     lead: Annotated[int, typer.Option(min=1, help="Days forecast after each cutoff")] = 180,
     runs: Runs = 2000,
     seed: Seed = 0,
-    half_life: Annotated[Optional[float], typer.Option(min=1, help="Days over which a period's weight in the "
-                                                                   "calibration halves with age [default: 30]")] = None,
+    half_life: Annotated[Optional[float], typer.Option(min=1, show_default="30", help="Days over which a period's "
+                                                                   "weight in the calibration halves with age")] = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write every score as JSON to this file")] = None,
     quiet: Quiet = False,
 ) -> None:

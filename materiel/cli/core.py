@@ -28,10 +28,12 @@ app.add_typer(scenarios_app, name="scenarios")
 @app.command()
 def run(
     scenario: Annotated[str, typer.Argument(help="Built-in scenario name or YAML file")] = DEFAULT_SCENARIO,
-    runs: Annotated[Optional[int], typer.Option(min=1, help="Number of runs in the ensemble [default: 10000]")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Random seed: same seed, same results [default: 0]")] = None,
-    horizon: Annotated[Optional[str], typer.Option(help="Last date simulated (YYYY-MM-DD)")] = None,
-    step: Annotated[Optional[str], typer.Option(help="Time step: day, week or month")] = None,
+    runs: Annotated[Optional[int], typer.Option(min=1, show_default="10000, or the calibration's",
+                                                help="Number of runs in the ensemble")] = None,
+    seed: Annotated[Optional[int], typer.Option(show_default="0, or the calibration's",
+                                                help="Random seed: same seed, same results")] = None,
+    horizon: Annotated[Optional[str], typer.Option(show_default="the scenario's", help="Last date simulated (YYYY-MM-DD)")] = None,
+    step: Annotated[Optional[str], typer.Option(show_default="the scenario's", help="Time step: day, week or month")] = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the summary as JSON to this file")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write report.html, figures, summary.json and outcomes.parquet to this folder")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors")] = False,
@@ -45,7 +47,6 @@ def run(
     dask: Annotated[Optional[str], typer.Option("--dask", help="Run on this Dask scheduler (ADDRESS), or 'local' for a local cluster (same results)")] = None,
 ) -> None:
     """Run an ensemble and print, per side and line, supply/demand, storage run-out and shortfall."""
-    from materiel.interop.trajectories import check_path, deterministic_run, trajectory_table, write_table
     from materiel.report.document import summary_document
     from materiel.scenario import variants
     from materiel.scenario.loading import load
@@ -62,6 +63,8 @@ def run(
         q = check_quantile(quantile)
         sc, runs = variants.deterministic(sc, q), 1
         if trajectories is not None:
+            from materiel.interop.trajectories import check_path, deterministic_run, trajectory_table, write_table
+
             check_path(trajectories)
     elif quantile is not None or trajectories is not None:
         raise InputError(Problem("--quantile" if quantile is not None else "--trajectories",

@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from materiel.cli import app
 from materiel.cli.output import console, errors
 from materiel.cli.options import write_json
+from materiel.errors import InputError, Problem
 
 DEFAULT_SCENARIO = "russia-ukraine-2022"
 TITLE_WIDTH = 60
@@ -22,11 +24,15 @@ def sources(
     scenario: Annotated[str, typer.Argument(help="Built-in scenario name or YAML file")] = DEFAULT_SCENARIO,
     check: Annotated[bool, typer.Option("--check", help="Exit 1 if a quantity cites no source or an unknown id")] = False,
     json_path: Annotated[Optional[str], typer.Option("--json", help="Write the ledger as JSON to FILE, or - for stdout")] = None,
+    side: Annotated[Optional[str], typer.Option("--side", help="Only this side's quantities")] = None,
+    line: Annotated[Optional[str], typer.Option("--line", help="Only the quantities that feed this line (with --side)")] = None,
+    urls: Annotated[bool, typer.Option("--urls", help="Show each source's address in the table")] = False,
 ) -> None:
     """List every quantity of a scenario with its value and the sources it cites."""
     from materiel.evidence import ledger as evidence
 
     sc, origin = evidence.read(scenario)
+    _check_filter(sc, side, line)
     if json_path is not None:
         doc = evidence.document(sc, origin)
         if json_path == "-":
@@ -46,23 +52,40 @@ def sources(
                           f"({len(sc.sources)} sources)", markup=False, highlight=False, soft_wrap=True)
         return
     if json_path is None:
-        console.print(_table(sc, origin))
+        console.print(_table(sc, origin, side, line, urls))
 
 
-def _table(sc, origin: str) -> Table:
+def _check_filter(sc, side: str | None, line: str | None) -> None:
+    """--side must name a side, --line one of its lines (InputError naming the choices)."""
+    if line is not None and side is None:
+        raise InputError(Problem("--line", message="needs --side (lines are named within a side)"))
+    if side is not None and side not in sc.sides:
+        raise InputError(Problem("--side", message=f"no side {side!r}; expected one of: {', '.join(sc.sides)}"))
+    if line is not None and line not in sc.sides[side].lines:
+        raise InputError(Problem("--line", message=f"no line {line!r} on side {side!r}; expected one of: "
+                                                   f"{', '.join(sc.sides[side].lines)}"))
+
+
+def _table(sc, origin: str, side: str | None, line: str | None, urls: bool) -> Table:
     from materiel.evidence import ledger as evidence
 
-    table = Table(title=f"Sources of {sc.name} ({origin})", caption="Value: point, low–high, or low / likely / high.")
+    which = "" if side is None else f" — {side}" + ("" if line is None else f"/{line}")
+    table = Table(title=escape(f"Sources of {sc.name}{which} ({origin})"),
+                  caption="Value: point, low–high, or low / likely / high.")
     table.add_column("parameter", overflow="fold")
     table.add_column("value", justify="right")
     table.add_column("sources", overflow="fold")
     for row in evidence.ledger(sc):
-        cited = "\n".join(f"{c.id}: {_short(c.title)}" if c.title else f"{c.id}: [red]not defined[/red]"
-                          for c in row.citations) or "[red]none[/red]"
-        table.add_row(row.path, row.value, cited)
+        if side is not None and not evidence.feeds(sc, row.path, side, line):
+            continue
+        cited = "\n".join(_citation(c, urls) for c in row.citations) or "[red]none[/red]"
+        table.add_row(escape(row.path), escape(row.value), cited)
     return table
 
 
-def _short(text: str) -> str:
-    text = text.replace("[", "\\[")
-    return text if len(text) <= TITLE_WIDTH else text[: TITLE_WIDTH - 1] + "…"
+def _citation(c, urls: bool) -> str:
+    if c.title is None:
+        return f"{escape(c.id)}: [red]not defined[/red]"
+    title = c.title if len(c.title) <= TITLE_WIDTH else c.title[: TITLE_WIDTH - 1] + "…"
+    address = f"\n  [dim]{escape(c.url)}[/dim]" if urls and c.url else ""
+    return f"{escape(c.id)}: {escape(title)}{address}"

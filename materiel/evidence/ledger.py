@@ -22,6 +22,7 @@ class Citation:
 
     id: str
     title: str | None
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,10 +61,20 @@ def ledger(scenario: Scenario) -> list[Row]:
     """One row per quantity written in the scenario, in document order."""
     rows = []
     for path, q in iter_quantities(scenario):
-        cites = tuple(Citation(sid, scenario.sources[sid].title if sid in scenario.sources else None)
-                      for sid in q.source)
+        cites = tuple(Citation(sid, scenario.sources[sid].title, scenario.sources[sid].url)
+                      if sid in scenario.sources else Citation(sid, None) for sid in q.source)
         rows.append(Row(path, q.describe(), q.dist, cites, q.note))
     return rows
+
+
+def feeds(scenario: Scenario, path: str, side: str, line: str | None = None) -> bool:
+    """Whether the quantity at `path` is `side`'s and, if `line` is given, feeds that line: the line's
+    own quantities, those of the side's suppliers to it, and the side's workforce."""
+    if line is None:
+        return path.startswith(f"sides.{side}.")
+    return path.startswith((f"sides.{side}.lines.{line}.", f"sides.{side}.workforce.")) or any(
+        path.startswith(f"sides.{side}.suppliers.{name}.") for name, supplier in scenario.sides[side].suppliers.items()
+        if supplier.line == line)
 
 
 def check(scenario: Scenario) -> list[Finding]:

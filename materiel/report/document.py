@@ -16,6 +16,7 @@ def summary_document(ens: Ensemble, scenario_name: str) -> dict:
         lines.append({
             "side": row["side"],
             "line": row["line"],
+            "unit": ens.layout.scenario.sides[row["side"]].lines[row["line"]].unit,
             "runout": {**{k: _iso(row[f"runout_{k}"]) for k in keys}, "probability": _num(row["runout_probability"])},
             "shortfall": {k: _num(row[f"shortfall_{k}"]) for k in keys},
             "supply_demand_ratio": {k: _num(row[f"supply_demand_ratio_{k}"]) for k in keys},

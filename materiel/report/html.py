@@ -22,6 +22,7 @@ import plotly.io as pio
 
 import materiel
 from materiel.analysis.outcomes import Ensemble
+from materiel.evidence import ledger
 from materiel.report import charts, series, style
 from materiel.report.document import summary_document
 from materiel.report.terminal import compact
@@ -223,7 +224,7 @@ def _sources(ens: Ensemble) -> str:
     for side, line in ens.layout.lines:
         rows = []
         for path, q in quantities:
-            if _behind(sc, side, line, path):
+            if ledger.feeds(sc, path, side, line):
                 cites = ", ".join(f'<a href="#{_anchor("src", sid)}">{escape(sid)}</a>' for sid in q.source) \
                     or '<span class="spread">no source (draft)</span>'
                 rows.append(f'<tr><td class="mono">{escape(path)}</td><td class="num">{escape(q.describe())}</td>'
@@ -248,13 +249,6 @@ def _sources(ens: Ensemble) -> str:
     return ('<h3>Behind each line</h3>' + "".join(parts) + '<h3>Every source</h3><table class="sources"><thead><tr>'
             '<th>id</th><th>title</th><th>author</th><th>date</th>'
             f'<th class="num">cited by</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
-
-
-def _behind(sc, side: str, line: str, path: str) -> bool:
-    """Whether the quantity at `path` feeds `side`'s `line`: its own, its suppliers', the side's workforce."""
-    return path.startswith((f"sides.{side}.lines.{line}.", f"sides.{side}.workforce.")) or any(
-        path.startswith(f"sides.{side}.suppliers.{name}.") for name, supplier in sc.sides[side].suppliers.items()
-        if supplier.line == line)
 
 
 def _anchor(kind: str, *keys: str) -> str:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.table import Table
 
 
 def summary_table(doc: dict) -> Table:
-    """The headline table of a run from its summary document: P50 with [P10–P90] beneath."""
+    """The headline table of a run from its summary document: P50 with [P10–P90] beneath. Names from
+    the scenario are shown as written, never read as Rich markup."""
     runs = f"{doc['runs']:,} run" + ("s" if doc["runs"] != 1 else "")
-    table = Table(title=f"{doc['scenario']}: {runs}, seed {doc['seed']}, to {doc['horizon']}",
-                  caption="P50 [P10–P90] across runs. Supply = produced + refurbished + imported.")
+    table = Table(title=f"{escape(doc['scenario'])}: {runs}, seed {doc['seed']}, to {doc['horizon']}",
+                  caption="P50 [P10–P90] across runs. Supply = produced + refurbished + imported, over demand. "
+                          "Storage runs out: when a line's drawable storage is gone; P(out): the share of runs in "
+                          "which that happens by the horizon. Shortfall: demand the front could not meet (losses "
+                          "not replaced, shells not fired), summed over the period, in the line's unit.")
     table.add_column("side")
     table.add_column("line")
     table.add_column("supply / demand", justify="right")
@@ -19,11 +24,11 @@ def summary_table(doc: dict) -> Table:
     for row in doc["lines"]:
         prob = row["runout"]["probability"]
         table.add_row(
-            row["side"], row["line"],
+            escape(row["side"]), escape(row["line"]),
             _spread(row["supply_demand_ratio"], lambda v: f"{v:.2f}"),
             _spread(row["runout"], lambda d: d, missing="after horizon") if prob is not None else "no storage",
             f"{prob:.0%}" if prob is not None else "—",
-            _spread(row["shortfall"], compact),
+            _spread(row["shortfall"], compact, unit=row.get("unit")),
         )
     return table
 
@@ -36,11 +41,12 @@ def compact(value: float) -> str:
     return f"{value:.0f}"
 
 
-def _spread(values: dict, fmt, missing: str = "—") -> str:
+def _spread(values: dict, fmt, missing: str = "—", unit: str | None = None) -> str:
+    """P50 (with the unit, if given) over [P10–P90]."""
     if all(values[k] is None for k in ("p10", "p50", "p90")):
         return missing
 
     def show(k):
         return missing if values[k] is None else fmt(values[k])
 
-    return f"{show('p50')}\n[{show('p10')}–{show('p90')}]"
+    return escape(f"{show('p50')}{' ' + unit if unit else ''}\n[{show('p10')}–{show('p90')}]")

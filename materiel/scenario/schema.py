@@ -147,6 +147,23 @@ class Scenario(_Strict):
         """Every (side, line) pair in document order."""
         return [(s, l) for s, side in self.sides.items() for l in side.lines]
 
+    def __repr__(self) -> str:
+        sides = "; ".join(f"{s}: {', '.join(side.lines)}" for s, side in self.sides.items())
+        return (f"<Scenario {self.name}: {self.start} → {self.horizon}, {self.step}ly; {sides}; "
+                f"{sum(1 for _ in iter_quantities(self))} quantities, {len(self.sources)} sources>")
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        """For notebooks: the time frame, then each side's lines with their units."""
+        from html import escape
+
+        rows = "".join(f"<tr><td>{escape(s)}</td><td>{escape(l)}</td><td>{escape(line.unit)}</td></tr>"
+                       for s, side in self.sides.items() for l, line in side.lines.items())
+        return (f"<p><b>{escape(self.title or self.name)}</b> ({escape(self.name)}): {self.start} → {self.horizon}, "
+                f"{self.step}ly steps, {len(self.sources)} sources</p>"
+                f"<table><tr><th>side</th><th>line</th><th>unit</th></tr>{rows}</table>")
+
 
 def iter_quantities(model: BaseModel, prefix: str = ""):
     """Yield (path, quantity) for every quantity written in a model, paths as in the YAML document.
