@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from materiel.cli import app
-from materiel.cli.options import parse_date, write_json
+from materiel.cli.options import check_runs, parse_date, write_json
 from materiel.cli.output import console, progress_bar
 from materiel.errors import InputError, Problem
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DEFAULT_SCENARIO = "russia-ukraine-2022"
+WEIGHTS_BYTES = 512 * 2**20  # the largest calibration file read (10 M runs' weights fit)
 
 Observed = Annotated[Optional[list[Path]], typer.Option(
     "--observed", help="Observed series: a General Staff folder or JSON file, or Oryx's log.csv (repeat for both)",
@@ -51,6 +52,7 @@ def calibrate(
     from materiel.simulation import simulate
 
     loaded = load(scenario)
+    check_runs(runs, loaded.scenario)
     end = parse_date(until, "--until")
     frames = read_observed(observed)
     found = observed_series(loaded.scenario, frames)
@@ -97,6 +99,7 @@ def backtest(
     from materiel.scenario.loading import load
 
     loaded = load(scenario)
+    check_runs(runs, loaded.scenario)
     cutoffs = sorted({parse_date(c.strip(), "--cutoff") for item in cutoff for c in item.split(",") if c.strip()})
     frames = read_observed(observed)
     for c in cutoffs:
@@ -135,26 +138,49 @@ def with_horizon(scenario, day: dt.date, option: str):
 
 
 def read_weights(path: Path, sha256: str) -> tuple[dict, dict[str, np.ndarray]]:
-    """A file saved by `materiel calibrate --save`, checked against the scenario; per line, weights of all runs."""
+    """A file saved by `materiel calibrate --save`, checked against the scenario; per line, weights of all runs.
+    Every number is checked: runs a whole number within the limit, run indices within it and distinct,
+    weights finite, not negative and not all zero."""
     import numpy as np
 
+    from materiel.scenario.limits import MAX_RUNS
+    from materiel.scenario.loading import read_text
+
+    if not path.exists():
+        raise InputError(Problem(str(path), message="no such file"))
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(Problem(str(path), message="no such file")) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(Problem(str(path), message=f"not a calibration file: {exc}")) from None
+        doc = json.loads(read_text(path, WEIGHTS_BYTES, "a calibration file"))
+    except (ValueError, RecursionError) as exc:  # malformed JSON, a 5,000-digit number, deep nesting
+        raise InputError(Problem(str(path), message=f"not a calibration file: {str(exc)[:120]}")) from None
     if not isinstance(doc, dict) or doc.get("materiel") != "calibration":
         raise InputError(Problem(str(path), message="not a calibration file (save one with `materiel calibrate --save`)"))
     if doc.get("scenario_sha256") != sha256:
         raise InputError(Problem(str(path), "scenario_sha256", message=f"calibrated for another version of scenario "
                                  f"{doc.get('scenario')!r}: calibrate again"))
+    runs = doc.get("runs")
+    if type(runs) is not int or not 1 <= runs <= MAX_RUNS:
+        raise InputError(Problem(str(path), "runs", message=f"expected a whole number from 1 to {MAX_RUNS:,}, "
+                                                            f"got {str(runs)[:40]}"))
+    if not isinstance(doc.get("lines"), dict):
+        raise InputError(Problem(str(path), "lines", message="expected a mapping of lines to their weights"))
     weights = {}
-    try:
-        for key, line in doc["lines"].items():
-            w = np.zeros(doc["runs"])
-            w[np.asarray(line["runs"], dtype=np.int64)] = line["weights"]
-            weights[key] = w / w.sum()
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
-        raise InputError(Problem(str(path), "lines", message=f"not a calibration file's weights: {exc!r}")) from None
+    for key, line in doc["lines"].items():
+        where = f"lines.{key}"
+        try:
+            index = np.asarray(line["runs"])
+            given = np.asarray(line["weights"], dtype=np.float64)
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            raise InputError(Problem(str(path), where, message=f"expected runs and weights: {str(exc)[:80]}")) from None
+        if index.ndim != 1 or index.dtype.kind not in "iu" or given.shape != index.shape:
+            raise InputError(Problem(str(path), where, message="expected equal lists of run indices (whole numbers) "
+                                                               "and weights"))
+        if index.size and (index.min() < 0 or index.max() >= runs or np.unique(index).size != index.size):
+            raise InputError(Problem(str(path), f"{where}.runs", message=f"expected distinct run indices from 0 to "
+                                                                         f"{runs - 1:,}"))
+        if not np.isfinite(given).all() or (given < 0).any() or not given.sum() > 0:
+            raise InputError(Problem(str(path), f"{where}.weights", message="expected finite weights >= 0, "
+                                                                            "not all zero"))
+        w = np.zeros(runs)
+        w[index] = given
+        weights[key] = w / w.sum()
     return doc, weights

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from materiel.cli import app
 from materiel.cli.interop import Quantile, check_quantile
-from materiel.cli.options import with_overrides, write_json
+from materiel.cli.options import check_runs, with_overrides, write_json
 from materiel.cli.output import console, progress_bar
 from materiel.errors import InputError, Problem
 from materiel.report.terminal import summary_table
@@ -59,6 +59,7 @@ def run(
     if calibrated is not None:
         runs, seed, weights = _calibration(calibrated, loaded.sha256, runs, seed, deterministic or out is not None)
     runs, seed = runs or 10_000, seed or 0
+    check_runs(runs, sc)
     if deterministic:
         q = check_quantile(quantile)
         sc, runs = variants.deterministic(sc, q), 1

@@ -43,6 +43,16 @@ def with_overrides(scenario: Scenario, horizon: str | None, step: str | None) ->
     return changed
 
 
+def check_runs(runs: int, scenario: Scenario, option: str = "--runs") -> None:
+    """At most MAX_RUNS runs, and MAX_RUN_LINES runs × lines (12 bytes each of per-run outcomes)."""
+    from materiel.scenario.limits import MAX_RUN_LINES, MAX_RUNS
+
+    lines = sum(len(side.lines) for side in scenario.sides.values())
+    if runs > MAX_RUNS or runs * lines > MAX_RUN_LINES:
+        raise InputError(Problem(option, message=f"{runs:,} runs of {lines} lines is beyond the limit of {MAX_RUNS:,} "
+                                                 f"runs and {MAX_RUN_LINES:,} runs × lines (docs/limits.md)"))
+
+
 def write_json(path: Path, document: dict) -> None:
     """Write a JSON document, or say clearly why it cannot be written."""
     try:

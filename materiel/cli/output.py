@@ -1,7 +1,8 @@
 """Where the command line prints: Rich consoles for stdout and stderr.
 
 Piped or redirected output is laid out 120 columns wide rather than Rich's default of 80, so
-tables written to files keep whole ids and dates.
+tables written to files keep whole ids and dates. Neither reads Rich markup or highlights: names
+from scenarios and registries are printed as written (a scenario named `[/]` is just that).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import time
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeRemainingColumn
 
-console = Console(width=None if sys.stdout.isatty() else 120)
-errors = Console(stderr=True)
+console = Console(width=None if sys.stdout.isatty() else 120, markup=False, highlight=False)
+errors = Console(stderr=True, markup=False, highlight=False)
 
 
 COMPILING = "compiling the engine once (about half a minute; later runs load it from the cache)"
@@ -37,7 +38,7 @@ class progress_bar:
                 self.spinner = Progress(SpinnerColumn(), TextColumn(COMPILING), console=errors, transient=True)
                 self.spinner.start()
             else:
-                errors.print(COMPILING, markup=False, highlight=False)
+                errors.print(COMPILING)
         return self.update
 
     def update(self, done: int, total: int) -> None:

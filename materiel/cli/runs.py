@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from materiel.cli import app
 from materiel.cli.output import console
@@ -37,14 +38,14 @@ def runs_show(run_id: Annotated[str, typer.Argument(help="Run id or a unique pre
               scenario: Annotated[bool, typer.Option("--scenario", help="Also print the scenario text")] = False) -> None:
     """One run: how to reproduce it, its headline table and its output files."""
     r = _registry(home).get(run_id)
-    console.print(f"[bold]{r.id}[/bold]  created {r.created}  materiel {r.version}")
+    console.print(Text.assemble((r.id, "bold"), f"  created {r.created}  materiel {r.version}"))
     console.print(f"scenario {r.scenario_name}  sha256 {r.scenario_hash}  seed {r.seed}  runs {r.runs:,}")
     if r.summary.get("lines"):
         console.print(summary_table(r.summary))
     for path in r.outputs:
         console.print(f"output: {path}")
     if scenario:
-        console.print(r.scenario_text, markup=False, highlight=False)
+        console.print(r.scenario_text)
 
 
 @runs_app.command("compare")

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from materiel.cli import app
 from materiel.cli.output import console, errors
@@ -42,14 +42,14 @@ def sources(
     findings = evidence.check(sc)
     if check:
         for finding in findings:
-            errors.print(f"unsourced: {finding}", markup=False, highlight=False, soft_wrap=True)
+            errors.print(f"unsourced: {finding}", soft_wrap=True)
         if findings:
-            errors.print(f"{origin}: {len(findings)} problem(s) with sources", markup=False, highlight=False, soft_wrap=True)
+            errors.print(f"{origin}: {len(findings)} problem(s) with sources", soft_wrap=True)
             raise typer.Exit(1)
         if json_path != "-":
             rows = evidence.ledger(sc)
             console.print(f"{origin}: all {len(rows)} quantities cite defined sources "
-                          f"({len(sc.sources)} sources)", markup=False, highlight=False, soft_wrap=True)
+                          f"({len(sc.sources)} sources)", soft_wrap=True)
         return
     if json_path is None:
         console.print(_table(sc, origin, side, line, urls))
@@ -70,7 +70,7 @@ def _table(sc, origin: str, side: str | None, line: str | None, urls: bool) -> T
     from materiel.evidence import ledger as evidence
 
     which = "" if side is None else f" — {side}" + ("" if line is None else f"/{line}")
-    table = Table(title=escape(f"Sources of {sc.name}{which} ({origin})"),
+    table = Table(title=Text(f"Sources of {sc.name}{which} ({origin})"),
                   caption="Value: point, low–high, or low / likely / high.")
     table.add_column("parameter", overflow="fold")
     table.add_column("value", justify="right")
@@ -78,14 +78,14 @@ def _table(sc, origin: str, side: str | None, line: str | None, urls: bool) -> T
     for row in evidence.ledger(sc):
         if side is not None and not evidence.feeds(sc, row.path, side, line):
             continue
-        cited = "\n".join(_citation(c, urls) for c in row.citations) or "[red]none[/red]"
-        table.add_row(escape(row.path), escape(row.value), cited)
+        cited = Text("\n").join(_citation(c, urls) for c in row.citations) or Text("none", style="red")
+        table.add_row(Text(row.path), Text(row.value), cited)
     return table
 
 
-def _citation(c, urls: bool) -> str:
+def _citation(c, urls: bool) -> Text:
+    """`id: title` (cut to TITLE_WIDTH), the address beneath with --urls; an undefined id in red."""
     if c.title is None:
-        return f"{escape(c.id)}: [red]not defined[/red]"
+        return Text.assemble(f"{c.id}: ", ("not defined", "red"))
     title = c.title if len(c.title) <= TITLE_WIDTH else c.title[: TITLE_WIDTH - 1] + "…"
-    address = f"\n  [dim]{escape(c.url)}[/dim]" if urls and c.url else ""
-    return f"{escape(c.id)}: {escape(title)}{address}"
+    return Text.assemble(f"{c.id}: {title}", (f"\n  {c.url}", "dim") if urls and c.url else "")

@@ -16,6 +16,7 @@ import numpy as np
 
 from materiel.engine.sampling import draw
 from materiel.engine.timegrid import day_offsets, delivery_weights, ramp_fraction, schedule_weights, step_edges
+from materiel.scenario.limits import MAX_TRANSIT_DAYS
 from materiel.scenario.quantity import DAYS_PER, Quantity
 from materiel.scenario.schema import Scenario
 
@@ -180,7 +181,8 @@ def sample_draws(lay: Layout, seed: int, runs: np.ndarray) -> Draws:
         return [q(v, f"{path}.values.{d.isoformat()}") for d, v in schedule.values.items()]
 
     def in_steps(days: np.ndarray) -> np.ndarray:
-        return np.rint(days / DAYS_PER[sc.step]).astype(np.int64)
+        """Whole steps of a transit, within the schema's bound: it sizes and indexes the kernel's conveyor."""
+        return np.rint(np.clip(days, 0.0, MAX_TRANSIT_DAYS) / DAYS_PER[sc.step]).astype(np.int64)
 
     d = Draws(
         demand=np.empty((R, 0)), refurbish=np.empty((R, 0)), deliveries=np.empty((R, 0)),

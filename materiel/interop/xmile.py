@@ -7,6 +7,7 @@ discrete functions); `sim_specs` run from 0 to `steps` with Euler and DT = 1.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -38,7 +39,7 @@ def to_xml(model: Model) -> ET.Element:
     ET.register_namespace("", NS)
     root = _el(None, "xmile", version="1.0")
     if model.doc:
-        root.append(ET.Comment(f" {model.doc} "))
+        root.append(ET.Comment(f" {_comment(model.doc)} "))
     header = _el(root, "header")
     _el(header, "vendor", text="materiel")
     _el(header, "product", text="materiel", version=__version__, lang="en")
@@ -99,6 +100,21 @@ def _number(x: float) -> str:
 
 def _el(parent: ET.Element | None, tag: str, text: str | None = None, **attrib: str) -> ET.Element:
     name = f"{{{NS}}}{tag}"
+    attrib = {k: _chars(v) for k, v in attrib.items()}
     node = ET.Element(name, attrib) if parent is None else ET.SubElement(parent, name, attrib)
-    node.text = text
+    node.text = None if text is None else _chars(text)
     return node
+
+
+# Characters XML 1.0 allows (ElementTree escapes & < > but writes any other character as it is).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _chars(text: str) -> str:
+    """Text from a scenario, with characters XML cannot hold (control characters) as U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _comment(text: str) -> str:
+    """Text for an XML comment, which may hold no `--` and not end in `-`: a name cannot close it."""
+    return re.sub("-(?=-)", "- ", _chars(text)).rstrip("-")

@@ -36,6 +36,7 @@ import pandas as pd
 
 from materiel.errors import InputError, Problem
 from materiel.observe._names import snake_case
+from materiel.scenario.limits import EARLIEST, LATEST, MAX_MAGNITUDE
 from materiel.scenario.series import SERIES_FIELDS
 
 EQUIPMENT_FILE = "russia_losses_equipment.json"
@@ -143,6 +144,8 @@ def _read_records(path: Path) -> list[dict]:
         raise InputError(Problem(file=str(path), line=e.lineno, message=f"not valid JSON: {e.msg}")) from None
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(Problem(file=str(path), message=f"cannot read: {e}")) from None
+    except (ValueError, RecursionError) as e:  # a number of thousands of digits, nesting deeper than Python's stack
+        raise InputError(Problem(file=str(path), message=f"not a General Staff series: {str(e)[:100]}")) from None
     if not isinstance(records, list) or not records:
         raise InputError(Problem(file=str(path), message="expected a non-empty list of daily records"))
     for i, record in enumerate(records):
@@ -161,13 +164,16 @@ def _to_columns(records: list[dict], path: Path, cumulative: bool) -> pd.DataFra
     dates = []
     for i, record in enumerate(records):
         try:
-            dates.append(date.fromisoformat(record["date"]))
+            day = date.fromisoformat(record["date"])
+            if not EARLIEST <= day <= LATEST:
+                raise ValueError(day)
+            dates.append(day)
         except (TypeError, ValueError):
             raise InputError(
                 Problem(
                     file=str(path),
                     path=f"[{i}].date",
-                    message=f"expected a date YYYY-MM-DD, got {record['date']!r}",
+                    message=f"expected a date YYYY-MM-DD from {EARLIEST} to {LATEST}, got {str(record['date'])[:40]!r}",
                 )
             ) from None
 
@@ -200,9 +206,11 @@ def _count(value, path: Path, where: str, cumulative: bool) -> float:
     """One count from the JSON: a whole number (NaN when absent)."""
     if value is None:
         return math.nan
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value % 1:
+    if (isinstance(value, bool) or not isinstance(value, (int, float)) or value != value
+            or abs(value) > MAX_MAGNITUDE or value % 1):
         raise InputError(
-            Problem(file=str(path), path=where, message=f"expected a whole number, got {value!r}")
+            Problem(file=str(path), path=where, message=f"expected a whole number up to {MAX_MAGNITUDE:g}, "
+                                                        f"got {str(value)[:40]}")
         )
     if cumulative and value < 0:
         raise InputError(

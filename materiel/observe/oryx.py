@@ -39,6 +39,7 @@ import pandas as pd
 
 from materiel.errors import InputError, Problem
 from materiel.observe._names import snake_case
+from materiel.scenario.limits import EARLIEST, LATEST, MAX_MAGNITUDE
 from materiel.scenario.series import SERIES_FIELDS
 
 COLUMNS = ("timestamp", "country", "category", "state", "value")
@@ -155,15 +156,18 @@ def _read_log(path: Path) -> pd.DataFrame:
 
     log["timestamp"] = pd.to_datetime(log["timestamp"], format="ISO8601", errors="coerce")
     value = pd.to_numeric(log["value"], errors="coerce")
+    # pandas keeps microseconds here (years 1 to 9999); the bound keeps every later step in range
+    early, late = pd.Timestamp(EARLIEST), pd.Timestamp(LATEST)
     checks = (
-        ("timestamp", "a date-time", log["timestamp"].isna()),
-        ("value", "a whole number", value.isna() | (value % 1 != 0)),
+        ("timestamp", f"a date-time from {EARLIEST} to {LATEST}",
+         log["timestamp"].isna() | (log["timestamp"] < early) | (log["timestamp"] > late)),
+        ("value", f"a whole number up to {MAX_MAGNITUDE:g}", value.isna() | (value % 1 != 0) | (value.abs() > MAX_MAGNITUDE)),
     )
     for field, expected, bad in checks:
         if bad.any():
             i = int(bad.to_numpy().argmax())
             text = rows[i][COLUMNS.index(field)]
-            got = repr(text) if text.strip() else "nothing"
+            got = repr(text[:40]) if text.strip() else "nothing"
             raise InputError(
                 Problem(file=str(path), path=field, line=i + 2, message=f"expected {expected}, got {got}")
             )

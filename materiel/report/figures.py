@@ -7,6 +7,7 @@ each side loses or fires per day, and their ratio.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import matplotlib
@@ -29,6 +30,7 @@ RC = {
     "axes.grid": True, "grid.color": "#e6e6e6", "grid.linewidth": 0.6, "axes.axisbelow": True,
     "xtick.color": "#555555", "ytick.color": "#555555", "legend.frameon": False, "legend.fontsize": 8,
     "svg.hashsalt": "materiel",
+    "text.parse_math": False,  # names from the scenario are text: a `$` in one is a dollar sign
 }
 
 
@@ -41,14 +43,31 @@ def write_figures(ens: Ensemble, folder: Path) -> list[Path]:
     """Draw every figure into `folder` as PNG and SVG; return the files written."""
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    stems: set[str] = set()
+
+    def save(fig: Figure, *keys: str) -> None:
+        written.extend(_save(fig, folder / _stem(stems, *keys)))
+
     with matplotlib.rc_context(RC):
         for i, (side, line) in enumerate(ens.layout.lines):
-            written += _save(line_figure(ens, i), folder / f"{side}-{line}")
+            save(line_figure(ens, i), side, line)
             if ens.scalars.has_storage[i]:
-                written += _save(runout_figure(ens, side, line), folder / f"{side}-{line}-runout")
+                save(runout_figure(ens, side, line), side, line, "runout")
         for pair in series.shared_lines(ens):
-            written += _save(ratio_figure(ens, pair), folder / f"{pair.category}-{pair.a}-vs-{pair.b}")
+            save(ratio_figure(ens, pair), pair.category, pair.a, "vs", pair.b)
     return written
+
+
+def _stem(taken: set[str], *keys: str) -> str:
+    """A file name from scenario keys, joined by '-': only letters, digits, '_' and '.' kept (each run of
+    others becomes '_'), so no name leaves the folder or breaks the file system; unique among `taken`."""
+    stem = "-".join(re.sub(r"[^A-Za-z0-9_.]+", "_", k).strip("._") or "_" for k in keys)
+    unique, n = stem, 1
+    while unique in taken:
+        n += 1
+        unique = f"{stem}-{n}"
+    taken.add(unique)
+    return unique
 
 
 def line_figure(ens: Ensemble, i: int) -> Figure:

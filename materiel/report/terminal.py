@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 
 def summary_table(doc: dict) -> Table:
     """The headline table of a run from its summary document: P50 with [P10–P90] beneath. Names from
     the scenario are shown as written, never read as Rich markup."""
     runs = f"{doc['runs']:,} run" + ("s" if doc["runs"] != 1 else "")
-    table = Table(title=f"{escape(doc['scenario'])}: {runs}, seed {doc['seed']}, to {doc['horizon']}",
-                  caption="P50 [P10–P90] across runs. Supply = produced + refurbished + imported, over demand. "
-                          "Storage runs out: when a line's drawable storage is gone; P(out): the share of runs in "
-                          "which that happens by the horizon. Shortfall: demand the front could not meet (losses "
-                          "not replaced, shells not fired), summed over the period, in the line's unit.")
+    table = Table(title=Text(f"{doc['scenario']}: {runs}, seed {doc['seed']}, to {doc['horizon']}"),
+                  caption=Text("P50 [P10–P90] across runs. Supply = produced + refurbished + imported, over demand. "
+                               "Storage runs out: when a line's drawable storage is gone; P(out): the share of runs "
+                               "in which that happens by the horizon. Shortfall: demand the front could not meet "
+                               "(losses not replaced, shells not fired), summed over the period, in the line's unit."))
     table.add_column("side")
     table.add_column("line")
     table.add_column("supply / demand", justify="right")
@@ -24,7 +24,7 @@ def summary_table(doc: dict) -> Table:
     for row in doc["lines"]:
         prob = row["runout"]["probability"]
         table.add_row(
-            escape(row["side"]), escape(row["line"]),
+            Text(row["side"]), Text(row["line"]),
             _spread(row["supply_demand_ratio"], lambda v: f"{v:.2f}"),
             _spread(row["runout"], lambda d: d, missing="after horizon") if prob is not None else "no storage",
             f"{prob:.0%}" if prob is not None else "—",
@@ -41,7 +41,7 @@ def compact(value: float) -> str:
     return f"{value:.0f}"
 
 
-def _spread(values: dict, fmt, missing: str = "—", unit: str | None = None) -> str:
+def _spread(values: dict, fmt, missing: str = "—", unit: str | None = None) -> Text | str:
     """P50 (with the unit, if given) over [P10–P90]."""
     if all(values[k] is None for k in ("p10", "p50", "p90")):
         return missing
@@ -49,4 +49,4 @@ def _spread(values: dict, fmt, missing: str = "—", unit: str | None = None) ->
     def show(k):
         return missing if values[k] is None else fmt(values[k])
 
-    return escape(f"{show('p50')}{' ' + unit if unit else ''}\n[{show('p10')}–{show('p90')}]")
+    return Text(f"{show('p50')}{' ' + unit if unit else ''}\n[{show('p10')}–{show('p90')}]")

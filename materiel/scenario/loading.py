@@ -6,6 +6,7 @@ expected; `load_scenario` raises them together as one `InputError`.
 
 from __future__ import annotations
 
+import collections.abc
 import datetime as dt
 import hashlib
 import re
@@ -17,6 +18,8 @@ import yaml
 from pydantic import ValidationError
 
 from materiel.errors import InputError, Problem
+from materiel.scenario import limits
+from materiel.scenario.quantity import DAYS_PER
 from materiel.scenario.schema import Scenario, iter_quantities
 
 BUILTIN_PACKAGE = "materiel.scenario.builtin"
@@ -52,9 +55,25 @@ def resolve(name_or_path: str | Path) -> tuple[str, str]:
         raise InputError(Problem(str(path), message=f"no such file or built-in scenario{hint}"))
     if path.is_dir():
         raise InputError(Problem(str(path), message="is a directory; expected a scenario YAML file"))
+    return str(path), read_text(path, limits.MAX_FILE_BYTES, "a scenario YAML file")
+
+
+def read_text(path: Path, max_bytes: int, what: str) -> str:
+    """The UTF-8 text of a regular file of at most `max_bytes`, or InputError saying why not
+    (a device, a FIFO, too large, unreadable, not UTF-8) without reading more than the bound."""
     try:
-        return str(path), path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        if not path.is_file():
+            raise InputError(Problem(str(path), message=f"is not a regular file; expected {what}"))
+        with path.open("rb") as f:
+            data = f.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputError(Problem(str(path), message=f"cannot be read: {exc.strerror or exc}")) from None
+    if len(data) > max_bytes:
+        raise InputError(Problem(str(path), message=f"is larger than {max_bytes // 2**20} MiB, the most {what} "
+                                                    "may be (docs/limits.md)"))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise InputError(Problem(str(path), message=f"cannot be read as UTF-8 text: {exc}")) from None
 
 
@@ -93,6 +112,13 @@ def check_references(scenario: Scenario, *, sources: bool = True) -> list[tuple[
     found: list[tuple[str, str]] = []
     if scenario.horizon <= scenario.start:
         found.append(("horizon", f"expected a date after start ({scenario.start}), got {scenario.horizon}"))
+    steps = (scenario.horizon - scenario.start).days / DAYS_PER[scenario.step]
+    if steps > limits.MAX_STEPS:
+        found.append(("horizon", f"{scenario.start} to {scenario.horizon} is {steps:,.0f} {scenario.step}ly steps; "
+                                 f"at most {limits.MAX_STEPS:,} are allowed: a longer step or a nearer horizon"))
+    lines = sum(len(side.lines) for side in scenario.sides.values())
+    if lines > limits.MAX_LINES:
+        found.append(("sides", f"{lines} lines in all; at most {limits.MAX_LINES} are allowed"))
     if scenario.knowledge_horizon is not None and scenario.knowledge_horizon < scenario.start:
         found.append(("knowledge_horizon", f"expected a date on or after start ({scenario.start}), "
                                            f"got {scenario.knowledge_horizon}"))
@@ -112,12 +138,22 @@ def check_references(scenario: Scenario, *, sources: bool = True) -> list[tuple[
 
 
 class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """Safe loader (libyaml's when there) that rejects duplicate keys."""
+    """Safe loader (libyaml's when there) that rejects duplicate keys and remembers the node it is
+    constructing (for the line of a value that cannot be read)."""
+
+    current = None
+
+    def construct_object(self, node, deep=False):
+        self.current = node
+        return super().construct_object(node, deep)
 
     def construct_mapping(self, node, deep=False):
         seen = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, collections.abc.Hashable):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be a plain value (text, a number or a date)", key_node.start_mark)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark)
@@ -134,23 +170,68 @@ _LineLoader.add_implicit_resolver(
 def _read_yaml(text: str, origin: str) -> tuple[object, dict[str, int]]:
     if not text.strip():
         raise InputError(Problem(origin, message="is empty; expected a scenario (a YAML mapping)"))
+    if len(text) > limits.MAX_FILE_BYTES:
+        raise InputError(Problem(origin, message=f"is longer than {limits.MAX_FILE_BYTES // 2**20} MiB, the most a "
+                                                 "scenario may be (docs/limits.md)"))
+    loader = _LineLoader(text)
     try:
-        loader = _LineLoader(text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
+        node = loader.get_single_node()
+        if node is not None:
+            _check_size(node, origin)
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         what = getattr(exc, "problem", None) or str(exc)
         raise InputError(Problem(origin, line=line, message=f"malformed YAML: {what}")) from None
+    except (ValueError, TypeError, OverflowError, AttributeError, KeyError) as exc:
+        # PyYAML's constructors raise these for values they cannot build: an impossible date or time
+        # zone, `!!float x`, `!!timestamp x`, an empty `!!bool`
+        node = loader.current
+        what = (f"cannot read {node.value[:40]!r} as {node.tag.rpartition(':')[2]}"
+                if isinstance(node, yaml.ScalarNode) else f"cannot read this value ({exc})")
+        raise InputError(Problem(origin, line=node.start_mark.line + 1 if node is not None else None,
+                                 message=f"malformed YAML: {what}")) from None
+    finally:
+        loader.dispose()
     if not isinstance(data, dict):
         raise InputError(Problem(origin, line=1, message=f"expected a mapping at the top, got {type(data).__name__}"))
     lines: dict[str, int] = {}
     _index_lines(node, "", lines)
     return data, lines
+
+
+def _check_size(root, origin: str) -> None:
+    """Refuse a document that aliases itself, nests deeper than MAX_DEPTH or, aliases expanded (as
+    validation would walk it), holds more than MAX_NODES values: a few lines of YAML can otherwise
+    ask for billions."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node, depth: int) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        line = node.start_mark.line + 1
+        if key in open_nodes:
+            raise InputError(Problem(origin, line=line, message="malformed YAML: an alias refers to a value that "
+                                                                "contains it"))
+        if depth > limits.MAX_DEPTH:
+            raise InputError(Problem(origin, line=line, message=f"nested deeper than {limits.MAX_DEPTH} levels"))
+        open_nodes.add(key)
+        children = (node.value if isinstance(node, yaml.SequenceNode) else
+                    [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else [])
+        total = 1
+        for child in children:
+            total += size(child, depth + 1)
+            if total > limits.MAX_NODES:
+                raise InputError(Problem(origin, line=line, message=f"holds more than {limits.MAX_NODES:,} values "
+                                         "(aliases expanded), the most a scenario may (docs/limits.md)"))
+        open_nodes.discard(key)
+        sizes[key] = total
+        return total
+
+    size(root, 0)
 
 
 def _index_lines(node, path: str, lines: dict[str, int]) -> None:

@@ -23,6 +23,8 @@ from typing import Annotated, Literal
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema, field_validator,
                       model_validator)
 
+from materiel.scenario.limits import MAX_MAGNITUDE, MAX_POINTS, MAX_TRANSIT_DAYS
+
 Dist = Literal["point", "uniform", "triangular", "pert", "normal", "lognormal"]
 Per = Literal["day", "week", "month", "year"]
 
@@ -95,6 +97,9 @@ class Quantity(BaseModel):
         for name in given:
             if not math.isfinite(getattr(self, name)):
                 raise ValueError(f"{name} must be a finite number")
+            if abs(getattr(self, name)) > MAX_MAGNITUDE:
+                raise ValueError(f"{name} ({getattr(self, name):g}) is beyond ±{MAX_MAGNITUDE:g}, the largest number "
+                                 "a quantity may hold (docs/limits.md)")
         if self.low is not None and self.low > self.high:
             raise ValueError(f"low ({self.low:g}) must not exceed high ({self.high:g})")
         if self.likely is not None and not self.low <= self.likely <= self.high:
@@ -159,6 +164,7 @@ def _bounded(lower: float, upper: float, what: str):
 
 NonNegative = Annotated[Quantity, _bounded(0.0, math.inf, "a value >= 0")]
 Fraction = Annotated[Quantity, _bounded(0.0, 1.0, "a fraction between 0 and 1")]
+Days = Annotated[Quantity, _bounded(0.0, MAX_TRANSIT_DAYS, f"a number of days between 0 and {MAX_TRANSIT_DAYS:,}")]
 
 
 class Schedule(BaseModel):
@@ -172,7 +178,7 @@ class Schedule(BaseModel):
 
     per: Per = "day"
     interpolation: Literal["hold", "linear"] = "hold"
-    values: dict[dt.date, NonNegative]
+    values: dict[dt.date, NonNegative] = Field(max_length=MAX_POINTS)
     note: str | None = None
 
     @field_validator("values")

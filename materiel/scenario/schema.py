@@ -10,7 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from materiel.scenario.quantity import Fraction, NonNegative, Per, Quantity, Schedule
+from materiel.scenario import limits
+from materiel.scenario.quantity import Days, Fraction, NonNegative, Per, Quantity, Schedule
 from materiel.scenario.series import SERIES_FIELDS
 
 Step = Literal["day", "week", "month"]
@@ -48,7 +49,7 @@ class Production(_Strict):
     workers_per_unit: NonNegative = Field(
         default_factory=lambda: Quantity(value=0.0),
         description="Workers needed per unit of annual capacity (0: needs no workers)")
-    priority: int = Field(0, description="Lower numbers get scarce workers first")
+    priority: int = Field(0, ge=0, le=limits.MAX_PRIORITY, description="Lower numbers get scarce workers first")
 
 
 class Observation(_Strict):
@@ -77,9 +78,9 @@ class Line(_Strict):
     note: str | None = None
     front: NonNegative = Field(default_factory=lambda: Quantity(value=0.0),
                                description="Units in the field at the start")
-    transit_days: NonNegative = Field(default_factory=lambda: Quantity(value=0.0),
-                                      description="Days from factory or depot to the front")
-    storage: dict[str, StorageClass] = Field(default_factory=dict)
+    transit_days: Days = Field(default_factory=lambda: Quantity(value=0.0),
+                               description="Days from factory or depot to the front")
+    storage: dict[str, StorageClass] = Field(default_factory=dict, max_length=limits.MAX_CLASSES)
     refurbish: Schedule | None = Field(None, description="Most units drawn from storage per time unit")
     production: Production | None = None
     demand: Schedule = Field(description="Losses or consumption the front incurs per time unit")
@@ -105,8 +106,8 @@ class Supplier(_Strict):
     """An outside supplier (an ally) delivering to one of the side's lines."""
 
     line: str = Field(description="The receiving line of this side")
-    transit_days: NonNegative = Field(default_factory=lambda: Quantity(value=0.0))
-    deliveries: list[Delivery]
+    transit_days: Days = Field(default_factory=lambda: Quantity(value=0.0))
+    deliveries: list[Delivery] = Field(max_length=limits.MAX_POINTS)
     note: str | None = None
 
 
@@ -124,8 +125,8 @@ class Side(_Strict):
 
     note: str | None = None
     workforce: Workforce | None = None
-    lines: dict[str, Line]
-    suppliers: dict[str, Supplier] = Field(default_factory=dict)
+    lines: dict[str, Line] = Field(min_length=1, max_length=limits.MAX_LINES)
+    suppliers: dict[str, Supplier] = Field(default_factory=dict, max_length=limits.MAX_SUPPLIERS)
 
 
 class Scenario(_Strict):
@@ -140,8 +141,15 @@ class Scenario(_Strict):
     knowledge_horizon: dt.date | None = Field(
         None, description="Last date the sources describe: what the scenario says after it is judgement")
     draft: bool = Field(False, description="Allow quantities without a source (a draft; reports say so)")
-    sources: dict[str, Source] = Field(default_factory=dict)
-    sides: dict[str, Side]
+    sources: dict[str, Source] = Field(default_factory=dict, max_length=limits.MAX_SOURCES)
+    sides: dict[str, Side] = Field(min_length=1)
+
+    @field_validator("start", "horizon", "knowledge_horizon")
+    @classmethod
+    def _in_range(cls, day: dt.date | None) -> dt.date | None:
+        if day is not None and not limits.EARLIEST <= day <= limits.LATEST:
+            raise ValueError(f"expected a date from {limits.EARLIEST} to {limits.LATEST}, got {day}")
+        return day
 
     def line_keys(self) -> list[tuple[str, str]]:
         """Every (side, line) pair in document order."""

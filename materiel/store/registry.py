@@ -260,7 +260,7 @@ class Registry:
                 if create and not self.path.exists():
                     self._create()
                 with self._connect(read_only=True) as con:
-                    self._check(con)
+                    self._check(con, every_block=write)
                     if not write:
                         yield con
                         return
@@ -270,6 +270,12 @@ class Registry:
             if str(e) != "Query interrupted":
                 raise
             raise KeyboardInterrupt from e
+        except (duckdb.IOException, duckdb.InternalException, duckdb.SerializationException) as e:
+            raise self._damaged(e) from e
+        except duckdb.Error as e:
+            if "checksum" not in str(e).lower() and "corrupt" not in str(e).lower():
+                raise
+            raise self._damaged(e) from e
 
     def _lock(self, lock: Any, exclusive: bool) -> None:
         operation = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
@@ -301,8 +307,10 @@ class Registry:
             f"{self.path}: run registry busy for {self.timeout:g} s ({holder}); try again"
         )
 
-    def _check(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Raise InputError unless ``con`` is a materiel registry of a schema version we know."""
+    def _check(self, con: duckdb.DuckDBPyConnection, every_block: bool = False) -> None:
+        """Raise InputError unless ``con`` is a materiel registry of a schema version we know; with
+        ``every_block`` (before any write), also unless every block of every table reads back with
+        its checksum: nothing is written into a damaged file."""
         try:
             meta = dict(con.execute("SELECT key, value FROM materiel_meta").fetchall())
         except duckdb.CatalogException:
@@ -316,6 +324,20 @@ class Registry:
                 f"it has registry schema {meta['schema_version']}, newer than this materiel"
                 f" ({__version__}) reads ({SCHEMA_VERSION}); upgrade materiel"
             )
+        if every_block:
+            try:
+                for (table,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall():
+                    con.execute(f'SELECT bit_xor(hash("{table}")) FROM "{table}"').fetchall()  # reads every column
+            except duckdb.Error as e:
+                raise self._damaged(e) from e
+
+    def _damaged(self, error: Exception) -> InputError:
+        return InputError(Problem(
+            file=str(self.path),
+            message=f"run registry damaged ({str(error)[:160]}); it was left untouched and nothing was written. "
+            "Runs that still read can be saved with `materiel runs export ID --parquet FILE`; then move the "
+            "file aside, or set MATERIEL_HOME (or --home) to a fresh folder.",
+        ))
 
     def _not_ours(self, why: str) -> InputError:
         return InputError(Problem(
