@@ -1,14 +1,16 @@
-"""A seeded mutator of scenario YAML and a worker that feeds the mutants to materiel's commands.
+"""Seeded mutators of the files materiel reads — scenario YAML, observed series (General Staff
+JSON), calibration weights — and a worker that feeds the mutants to the commands that read them.
 
-Run as a script (`python tests/fuzz.py SEED CASES`) it prints one JSON line per case that broke
-the contract — exit status other than 0 or 2, or any exception escaping the command line — and
-a last line with the counts. tests/test_hostile.py runs it in a subprocess with a memory limit and
+Run as a script (`python tests/fuzz.py KIND SEED CASES`, KIND one of scenario, observed, weights)
+it prints one JSON line per case that broke the contract — exit status other than 0 or 2, or any
+exception escaping the command line — and a last line with the counts. tests/test_hostile.py runs it in a subprocess with a memory limit and
 a timeout, so a hang or a runaway allocation fails the test instead of the machine.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import json
 import random
@@ -92,32 +94,102 @@ def run_case(args: list[str]) -> tuple[int | None, str | None]:
     return 0, None
 
 
-def fuzz(seed: int, cases: int, base: str) -> dict:
-    """Mutate `base` `cases` times; validate each mutant, run the valid ones briefly; report breakages."""
+HOSTILE_JSON = [None, True, -1, 0.5, 1e308, float("nan"), float("inf"), 10**30, "", "x", "1600-01-01", "2300-01-01",
+                "2024-02-30", [], {}, [[[]]], {"date": None}]
+
+
+def mutate_json(doc, rng: random.Random) -> str:
+    """One to three edits of a JSON document: a value somewhere replaced by a hostile one, a key
+    dropped, a list cut or doubled; then, now and again, the text cut, junk inserted, a number of
+    5,000 digits or nesting 100,000 deep."""
+    doc = json.loads(json.dumps(doc))
+    for _ in range(rng.randint(1, 3)):
+        parent, key = _pick(doc, rng)
+        hostile = copy.deepcopy(rng.choice(HOSTILE_JSON))  # never one object in two places
+        if parent is None:
+            doc = hostile
+            continue
+        action = rng.randrange(4)
+        if action == 0 or not isinstance(parent[key], (list, dict)):
+            parent[key] = hostile
+        elif action == 1 and isinstance(parent, dict):
+            del parent[key]
+        elif isinstance(parent[key], list) and parent[key]:
+            items = parent[key]
+            parent[key] = items[: rng.randrange(len(items))] if action == 2 else items + copy.deepcopy(items[:1])
+    text = json.dumps(doc)
+    kind = rng.randrange(8)
+    if kind == 0:
+        text = text[: rng.randrange(len(text) + 1)]
+    elif kind == 1:
+        at = rng.randrange(len(text) + 1)
+        text = text[:at] + rng.choice(["\x00", "]", "}", ",", "\"", "9" * 5000, "\ud800"]) + text[at:]
+    elif kind == 2:
+        text = "[" * 100_000 + "]" * 100_000
+    return text
+
+
+def _pick(doc, rng: random.Random):
+    """A random (container, key) inside `doc`, or (None, None) for the document itself."""
+    parent, key, node = None, None, doc
+    while isinstance(node, (list, dict)) and node and rng.random() < 0.7:
+        keys = list(node) if isinstance(node, dict) else range(len(node))
+        parent, key = node, rng.choice(list(keys))
+        node = node[key]
+    return parent, key
+
+
+def observed_base() -> list[dict]:
+    """Three months of the built-in General Staff series as the published JSON records."""
+    from materiel.observe import load_builtin
+
+    frame = load_builtin("general_staff").loc["2023-11-01":"2024-01-31", ["tank", "apc", "field_artillery", "mrl",
+                                                                           "personnel"]]
+    return [{"date": day.date().isoformat(), **{k: int(v) for k, v in row.items()}} for day, row in frame.iterrows()]
+
+
+def fuzz(kind: str, seed: int, cases: int) -> dict:
+    """Make `cases` mutants of one kind of file and feed each to the commands that read it; report
+    every breakage and return the counts."""
+    from materiel.scenario.loading import resolve
+
     rng = random.Random(seed)
     counts = {"cases": 0, "valid": 0, "refused": 0, "broken": 0}
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
+        weights = Path(tmp) / "weights.json"
+        if kind == "weights":
+            code, trace = run_case(["calibrate", "--until", "2023-06-30", "--runs", "40", "--save", str(weights),
+                                    "--quiet"])
+            assert code == 0 and trace is None, trace
+        base = {"scenario": lambda: resolve("russia-ukraine-2022")[1], "observed": observed_base,
+                "weights": lambda: json.loads(weights.read_text())}[kind]()
         for k in range(cases):
-            text = mutate(base, rng)
-            path = Path(tmp) / f"case-{k}.yaml"
+            text = mutate(base, rng) if kind == "scenario" else mutate_json(base, rng)
+            path = Path(tmp) / f"case-{k}.{'yaml' if kind == 'scenario' else 'json'}"
             path.write_text(text, encoding="utf-8", errors="surrogatepass")
-            code, trace = run_case(["validate", str(path)])
-            if code == 0 and trace is None:
+            if kind == "scenario":
+                code, trace = run_case(["validate", str(path)])
+                if code == 0 and trace is None:
+                    counts["valid"] += 1
+                    code, trace = run_case(["run", str(path), "--runs", "8", "--quiet", "--home", str(home),
+                                            "--seed", str(k)])
+            elif kind == "observed":
+                code, trace = run_case(["calibrate", "--observed", str(path), "--until", "2024-01-15", "--runs", "8",
+                                        "--quiet"])
+            else:
+                code, trace = run_case(["run", "--calibrated", str(path), "--quiet", "--no-store"])
+            if kind != "scenario" and code == 0 and trace is None:
                 counts["valid"] += 1
-                code, trace = run_case(["run", str(path), "--runs", "8", "--quiet", "--home", str(home),
-                                        "--seed", str(k)])
             elif code == 2:
                 counts["refused"] += 1
             counts["cases"] += 1
             if trace is not None or code not in (0, 2):
                 counts["broken"] += 1
-                print(json.dumps({"case": k, "exit": code, "trace": trace, "yaml": text[:3000]}), flush=True)
+                print(json.dumps({"case": k, "exit": code, "trace": trace, "input": text[:3000]}), flush=True)
     return counts
 
 
 if __name__ == "__main__":
-    from materiel.scenario.loading import resolve
-
-    seed, cases = int(sys.argv[1]), int(sys.argv[2])
-    print(json.dumps(fuzz(seed, cases, resolve("russia-ukraine-2022")[1])), flush=True)
+    kind, seed, cases = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    print(json.dumps(fuzz(kind, seed, cases)), flush=True)

@@ -47,10 +47,12 @@ def refused(done: subprocess.CompletedProcess, *words: str) -> bool:
     return done.returncode == 2 and "Traceback" not in done.stderr and all(w in done.stderr for w in words)
 
 
-def fuzz(seed: int, cases: int, timeout: float) -> None:
-    """Run tests/fuzz.py in a subprocess limited to 4 GiB of address space and `timeout` seconds."""
+def fuzz(kind: str, seed: int, cases: int, timeout: float) -> None:
+    """Run tests/fuzz.py on `kind` of file in a subprocess limited to 4 GiB of address space and
+    `timeout` seconds: a hang or a runaway allocation fails the test, not the machine."""
     limit = "import resource; resource.setrlimit(resource.RLIMIT_AS, (4 * 2**30, 4 * 2**30)); "
-    code = limit + f"import runpy, sys; sys.argv = ['fuzz', '{seed}', '{cases}']; runpy.run_path('tests/fuzz.py', run_name='__main__')"
+    code = limit + (f"import runpy, sys; sys.argv = ['fuzz', '{kind}', '{seed}', '{cases}']; "
+                    "runpy.run_path('tests/fuzz.py', run_name='__main__')")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     lines = done.stdout.strip().splitlines()
@@ -60,13 +62,15 @@ def fuzz(seed: int, cases: int, timeout: float) -> None:
     assert counts["broken"] == 0, "\n".join(lines[:3])
 
 
-def test_fuzzed_scenarios_exit_0_or_2_without_a_traceback():
-    fuzz(seed=11, cases=150, timeout=600)
+@pytest.mark.parametrize("kind, cases", [("scenario", 150), ("observed", 60), ("weights", 100)])
+def test_fuzzed_files_exit_0_or_2_without_a_traceback(kind, cases):
+    fuzz(kind, seed=11, cases=cases, timeout=600)
 
 
 @pytest.mark.slow
-def test_thousands_of_fuzzed_scenarios_exit_0_or_2_without_a_traceback():
-    fuzz(seed=12, cases=3000, timeout=3600)
+@pytest.mark.parametrize("kind, cases", [("scenario", 3000), ("observed", 500), ("weights", 1000)])
+def test_thousands_of_fuzzed_files_exit_0_or_2_without_a_traceback(kind, cases):
+    fuzz(kind, seed=12, cases=cases, timeout=3600)
 
 
 # ── scenario files: each class the fuzzing found, by hand ────────────────────────────────────────

@@ -402,7 +402,7 @@ def test_errors_read_as_one_line(tmp_path):
     file = _write_json(tmp_path / "e.json", [{"date": "2026-01-01", "tank": "x"}])
     with pytest.raises(InputError) as err:
         load_general_staff(file)
-    assert str(err.value) == f"{file}: [0].tank: expected a whole number, got 'x'"
+    assert str(err.value) == f"{file}: [0].tank: expected a whole number up to 1e+15, got 'x'"
 
 
 def test_oryx_fields_are_its_categories_then_its_totals():

@@ -210,7 +210,7 @@ def _count(value, path: Path, where: str, cumulative: bool) -> float:
             or abs(value) > MAX_MAGNITUDE or value % 1):
         raise InputError(
             Problem(file=str(path), path=where, message=f"expected a whole number up to {MAX_MAGNITUDE:g}, "
-                                                        f"got {str(value)[:40]}")
+                                                        f"got {repr(value)[:40]}")
         )
     if cumulative and value < 0:
         raise InputError(
