@@ -6,9 +6,8 @@
     ens.summary(); ens.depletion("russia", "tanks"); ens.dataset()
 """
 
-__version__ = "0.1.0"
-
-from materiel.errors import InputError  # noqa: E402
+from materiel.errors import InputError
+from materiel.version import __version__
 
 __all__ = ["InputError", "load_scenario", "simulate", "__version__"]
 

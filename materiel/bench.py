@@ -33,11 +33,11 @@ def measure(runs: int, step: str | None = None, backend: str = "numba", keep: in
 
     keep=0 (the default here): per-run outcomes only; None: simulate's default sample of trajectories.
     """
-    from materiel.cli.options import with_overrides
     from materiel.scenario.loading import load_scenario
+    from materiel.scenario.variants import with_time_frame
     from materiel.simulation import simulate
 
-    sc = with_overrides(load_scenario(SCENARIO), None, step)
+    sc = with_time_frame(load_scenario(SCENARIO), step=step)
     simulate(sc, runs=min(runs, 200), seed=1, backend=backend, keep=0)  # compile or load the cache
     began = time.perf_counter()
     ens = simulate(sc, runs=runs, seed=0, backend=backend, keep=keep, workers=workers, dask=dask)

@@ -10,13 +10,21 @@ START = dt.date(2022, 1, 1)
 
 
 @st.composite
-def quantity(draw, low=0.0, high=100.0):
+def quantity(draw, low=0.0, high=100.0, bounded=False):
+    """A quantity of every form; normal and lognormal ones (unbounded: their draws are clipped to
+    the field's domain) where the field allows: a field `bounded` above (a fraction, days of transit)
+    takes no lognormal, whose support has no upper end."""
     a = draw(st.floats(low, high, allow_nan=False))
-    kind = draw(st.sampled_from(["number", "point", "uniform", "triangular", "pert"]))
+    kinds = ["number", "point", "uniform", "triangular", "pert", "normal"] + ([] if bounded else ["lognormal"])
+    kind = draw(st.sampled_from(kinds))
     if kind == "number":
         return a
     if kind == "point":
         return {"value": a}
+    if kind == "normal":
+        return {"mean": a, "sd": draw(st.floats(0, max(high - low, 1e-3) / 2, allow_nan=False))}
+    if kind == "lognormal":
+        return {"median": max(a, 1e-3), "sigma": draw(st.floats(0, 1.5, allow_nan=False))}
     b = draw(st.floats(a, high, allow_nan=False))
     if kind == "uniform":
         return {"low": a, "high": b}
@@ -38,12 +46,12 @@ def schedule(draw, horizon_days: int, high: float):
 def line(draw, horizon_days: int):
     doc = {
         "front": draw(quantity(0, 500)),
-        "transit_days": draw(quantity(0, 40)),
+        "transit_days": draw(quantity(0, 40, bounded=True)),
         "demand": draw(schedule(horizon_days, 200)),
     }
     n_classes = draw(st.integers(0, 3))
     if n_classes:
-        doc["storage"] = {f"c{i}": {"stock": draw(quantity(0, 2000)), "yield": draw(quantity(0, 1))}
+        doc["storage"] = {f"c{i}": {"stock": draw(quantity(0, 2000)), "yield": draw(quantity(0, 1, bounded=True))}
                           for i in range(n_classes)}
         doc["refurbish"] = draw(schedule(horizon_days, 300))
     if draw(st.booleans()):
@@ -80,7 +88,7 @@ def scenario_doc(draw):
                 deliveries.append({"start": START + dt.timedelta(days=a), "end": START + dt.timedelta(days=b),
                                    "quantity": draw(quantity(0, 5000))})
             suppliers[f"p{p}"] = {"line": draw(st.sampled_from(sorted(lines))),
-                                  "transit_days": draw(quantity(0, 60)), "deliveries": deliveries}
+                                  "transit_days": draw(quantity(0, 60, bounded=True)), "deliveries": deliveries}
         side["suppliers"] = suppliers
         sides[f"s{s}"] = side
     return {"name": "random", "draft": True, "start": START, "horizon": START + dt.timedelta(days=horizon_days),

@@ -123,7 +123,7 @@ def test_forecast_does_not_read_past_the_cutoff(tmp_path, scenario_file):
     def run(values: np.ndarray, name: str) -> dict:
         folder = write_series(tmp_path / name, values)
         frames = {"general_staff": (str(folder), load_observed(folder))}
-        return backtest(sc, frames, [cutoff], 90, runs=300, seed=5)["rows"][0]
+        return backtest(sc, frames, [cutoff], 90, simulate=mt.simulate, runs=300, seed=5)["rows"][0]
 
     first, second = run(counts, "a"), run(later, "b")
     assert first["forecast"] == second["forecast"]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 
-from materiel.cli.options import with_overrides
 from materiel.engine import histogram
 from materiel.scenario.loading import load_scenario
+from materiel.scenario.variants import with_time_frame
 from materiel.simulation import simulate
 
 QS = (0.05, 0.1, 0.5, 0.9, 0.95)
@@ -30,7 +32,7 @@ def test_quantiles_are_within_the_error_bound_and_blocks_merge_exactly():
 
 
 def test_bands_are_the_same_whatever_the_engine_block_size_or_workers():
-    sc = with_overrides(load_scenario("russia-ukraine-2022"), "2022-12-31", None)
+    sc = with_time_frame(load_scenario("russia-ukraine-2022"), dt.date(2022, 12, 31))
     a = simulate(sc, runs=500, seed=2, keep=500, bands=True)
     assert np.array_equal(a.bands, simulate(sc, runs=500, seed=2, keep=0, bands=True, backend="numpy",
                                             block_size=77).bands)

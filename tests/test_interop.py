@@ -22,7 +22,8 @@ from materiel.scenario.variants import deterministic
 from strategies import scenario_doc
 
 pysd = pytest.importorskip("pysd")
-pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")  # inside PySD, with pandas 3
+pytestmark = [pytest.mark.pysd,
+              pytest.mark.filterwarnings("ignore:The inplace keyword")]  # inside PySD, with pandas 3
 
 STOCKS = ("front", "pipeline", "storage")
 RTOL = 1e-6
@@ -155,7 +156,7 @@ def test_colliding_names_are_refused():
 
 
 def test_deterministic_variant_puts_every_quantity_at_its_quantile():
-    from materiel.engine.sampling import quantile as inverse_cdf
+    from materiel.scenario.distributions import quantile as inverse_cdf
     from materiel.scenario.schema import iter_quantities
 
     sc = load_scenario(builtin_names()[0])

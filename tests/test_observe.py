@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -127,13 +126,6 @@ def test_general_staff_first_day_has_no_increment(gs):
     daily = daily_losses(gs)
     assert daily.iloc[0].isna().all()
     assert math.isnan(daily.loc["2022-05-01", "cruise_missiles"])
-
-
-def test_loading_is_fast(data):
-    start = time.perf_counter()
-    load_general_staff(data / "petroivaniuk")
-    load_oryx_log(data / "oryx_mauforonda" / "log.csv")
-    assert time.perf_counter() - start < 1.0
 
 
 # --- Oryx, real file ---------------------------------------------------------------------------

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 
-from materiel.cli.options import with_overrides
 from materiel.engine.scalars import FIELDS
 from materiel.scenario.loading import load_scenario
+from materiel.scenario.variants import with_time_frame
 from materiel.simulation import simulate
 
 RUNS = 300
@@ -15,7 +17,7 @@ RUNS = 300
 
 @pytest.fixture(scope="module")
 def scenario():
-    return with_overrides(load_scenario("russia-ukraine-2022"), "2023-06-30", None)
+    return with_time_frame(load_scenario("russia-ukraine-2022"), dt.date(2023, 6, 30))
 
 
 @pytest.fixture(scope="module")

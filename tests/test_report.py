@@ -120,6 +120,7 @@ def test_unwritable_out_dir_exits_2_with_a_clear_message(cli, tmp_path):
     assert "cannot write the report folder" in result.stderr and str(blocker) in result.stderr
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
 def test_report_opens_offline_in_a_browser_and_draws_every_chart(written, ensemble):
     from playwright.sync_api import sync_playwright

@@ -9,7 +9,8 @@ import pytest
 from scipy import special, stats
 
 from materiel.engine.inputs import layout, sample_inputs
-from materiel.engine.sampling import beta_quantile, draw, uniforms
+from materiel.engine.sampling import draw, uniforms
+from materiel.scenario.distributions import beta_quantile
 from materiel.engine.timegrid import delivery_weights, ramp_fraction, schedule_weights, step_edges
 from materiel.scenario.quantity import Quantity, Schedule
 from materiel.scenario.schema import Delivery, Scenario

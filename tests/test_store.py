@@ -298,4 +298,4 @@ def test_waits_for_a_process_outside_materiel_holding_the_file(tmp_path):
     with pytest.raises(RegistryBusy, match="outside materiel"):
         registry.list()
     assert len(Registry(tmp_path, timeout=10).list()) == 1
-    holder.wait(timeout=10)
+    holder.communicate(timeout=10)  # closes the pipe too

@@ -32,9 +32,9 @@ from materiel.analysis.calibration import (
     observed_series,
     weighted_quantile,
 )
+from materiel.analysis.outcomes import Ensemble
 from materiel.errors import InputError, Problem
 from materiel.scenario.schema import Scenario
-from materiel.simulation import simulate
 
 RECENT_DAYS = 90
 HISTORY_DAYS = RECENT_DAYS + 3 * PERIOD_DAYS  # data a series needs before a cutoff: to judge how a rate can miss
@@ -187,12 +187,14 @@ def pooled(rows: list[dict]) -> dict:
 
 
 def backtest(scenario: Scenario, frames: dict[str, tuple[str, pd.DataFrame]], cutoffs: list[dt.date], lead: int,
-             *, runs: int, seed: int, half_life: float | None = HALF_LIFE, min_ess: float | None = None,
-             period_days: float = FORECAST_PERIOD_DAYS, progress: Callable[[int, int], None] | None = None) -> dict:
+             *, simulate: Callable[..., Ensemble], runs: int, seed: int, half_life: float | None = HALF_LIFE,
+             min_ess: float | None = None, period_days: float = FORECAST_PERIOD_DAYS,
+             progress: Callable[[int, int], None] | None = None) -> dict:
     """Back-test the scenario's observed series at each cutoff over `lead` days; rows and pooled scores.
 
     At each cutoff the model runs to the cutoff only (the horizon moves there, before or past the
-    scenario's own), and calibration sees the counts up to the cutoff only. `progress(done, total)`
+    scenario's own), and calibration sees the counts up to the cutoff only. `simulate` runs the
+    ensembles (`materiel.simulate`; analysis runs no engine of its own). `progress(done, total)`
     hears of the runs done over all cutoffs.
     """
     full = observed_series(scenario, frames)

@@ -22,7 +22,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
 
 def _version(asked: bool) -> None:
     if asked:
-        from materiel import __version__
+        from materiel.version import __version__
 
         typer.echo(f"materiel {__version__}")
         raise typer.Exit(0)

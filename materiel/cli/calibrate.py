@@ -97,6 +97,7 @@ def backtest(
     from materiel.analysis.backtest import HALF_LIFE, backtest as run_backtest
     from materiel.report import calibration as report
     from materiel.scenario.loading import load
+    from materiel.simulation import simulate
 
     loaded = load(scenario)
     check_runs(runs, loaded.scenario)
@@ -105,7 +106,7 @@ def backtest(
     for c in cutoffs:
         with_horizon(loaded.scenario, c, "--cutoff")
     with progress_bar(quiet) as tick:
-        doc = run_backtest(loaded.scenario, frames, cutoffs, lead, runs=runs, seed=seed,
+        doc = run_backtest(loaded.scenario, frames, cutoffs, lead, simulate=simulate, runs=runs, seed=seed,
                            half_life=HALF_LIFE if half_life is None else half_life, progress=tick)
     if json_path is not None:
         write_json(json_path, doc)

@@ -23,24 +23,13 @@ def parse_date(value: str, option: str) -> dt.date:
 
 
 def with_overrides(scenario: Scenario, horizon: str | None, step: str | None) -> Scenario:
-    """The scenario with --horizon and --step applied, checked again."""
-    update = {}
-    if horizon is not None:
-        update["horizon"] = parse_date(horizon, "--horizon")
-    if step is not None:
-        if step not in STEPS:
-            raise InputError(Problem("--step", message=f"expected one of {', '.join(STEPS)}, got {step!r}"))
-        update["step"] = step
-    if not update:
-        return scenario
-    from materiel.scenario.loading import check_references
+    """The scenario with --horizon and --step applied (`variants.with_time_frame`), checked again."""
+    from materiel.scenario.variants import with_time_frame
 
-    changed = scenario.model_copy(update=update)
-    problems = [Problem("--horizon" if path == "horizon" else "options", path, None, msg)
-                for path, msg in check_references(changed)]
-    if problems:
-        raise InputError(problems)
-    return changed
+    if step is not None and step not in STEPS:
+        raise InputError(Problem("--step", message=f"expected one of {', '.join(STEPS)}, got {step!r}"))
+    day = None if horizon is None else parse_date(horizon, "--horizon")
+    return with_time_frame(scenario, day, step, origin="--horizon" if horizon is not None else "--step")
 
 
 def check_runs(runs: int, scenario: Scenario, option: str = "--runs") -> None:

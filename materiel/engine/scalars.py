@@ -54,16 +54,19 @@ class RunScalars:
                    has_storage=np.zeros(lines, dtype=bool))
 
     def put(self, first: int, part: RunScalars) -> None:
-        """Store a block's outcomes as runs first, first + 1, …"""
-        for f in FIELDS:
-            getattr(self, f)[first:first + len(part.runout)] = getattr(part, f)
+        """Store a block's outcomes as runs first, first + 1, …; a ratio beyond float32's range
+        (demand of a few units in 10^38 of supply) is stored as inf."""
+        with np.errstate(over="ignore"):
+            for f in FIELDS:
+                getattr(self, f)[first:first + len(part.runout)] = getattr(part, f)
         self.has_storage |= part.has_storage
 
 
 def supply_demand_ratio(supplied: np.ndarray, demanded: np.ndarray) -> np.ndarray:
-    """Supply over demand per run and line; NaN where there was no demand."""
+    """Supply over demand per run and line; NaN where there was no demand, inf where demand is too
+    small for the ratio to be a float (summaries leave both out)."""
     supplied, demanded = supplied.astype(np.float64), demanded.astype(np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return np.where(demanded > 0, supplied / np.where(demanded > 0, demanded, 1), np.nan)
 
 

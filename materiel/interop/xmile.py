@@ -11,7 +11,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from materiel import __version__
+from materiel.version import __version__
 from materiel.interop.build import build_model
 from materiel.interop.model import CALLS, INFIX, Aux, Expr, Flow, Model, Op, PerStep, Ref, Stock
 from materiel.scenario.schema import Scenario

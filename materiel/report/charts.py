@@ -76,7 +76,8 @@ def _fan(ens: Ensemble, bands: list[tuple[str, str, np.ndarray]], ytitle: str, h
     fig = go.Figure()
     for label, color, q in bands:
         fill = _rgba(color, 0.18)
-        q = np.asarray(q, dtype=np.float32)  # 7 significant digits: more than any chart shows, half the bytes
+        with np.errstate(over="ignore"):  # 7 significant digits: more than any chart shows, half the bytes;
+            q = np.asarray(q, dtype=np.float32)  # a ratio past float32's range (a near-zero divisor) is inf: a gap
         fig.add_trace(go.Scatter(**x, y=q[0], mode="lines", line={"width": 0}, hoverinfo="skip",
                                  showlegend=False, legendgroup=label))
         fig.add_trace(go.Scatter(**x, y=q[-1], mode="lines", line={"width": 0}, fill="tonexty", fillcolor=fill,

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import plotly.io as pio
 
-import materiel
+from materiel.version import __version__
 from materiel.analysis.outcomes import Ensemble
 from materiel.evidence import ledger
 from materiel.report import charts, series, style
@@ -47,13 +47,13 @@ def render(ens: Ensemble, loaded: LoadedScenario, command: str, outcomes_kind: s
     toc += [("sources", "Sources"), ("reproduce", "Reproduce")]
     template = Template(resources.files("materiel.report").joinpath("templates/report.html").read_text("utf-8"))
     return template.substitute(
-        version=escape(materiel.__version__),
+        version=escape(__version__),
         name=escape(sc.name),
         title=escape(sc.title or sc.name),
         description=f"<p>{escape(sc.description.strip())}</p>" if sc.description.strip() else "",
         chips="".join(f"<li>{escape(c)}</li>" for c in (
             f"{_day(sc.start)} → {_day(sc.horizon)}", f"{sc.step}ly steps", f"{ens.runs:,} runs", f"seed {ens.seed}",
-            f"materiel {materiel.__version__}")),
+            f"materiel {__version__}")),
         toc="".join(f'<a href="#{escape(a)}">{escape(t)}</a>' for a, t in toc),
         lede=_lede(doc, ens),
         cards="".join([_line_card(ens, row) for row in doc["lines"]] + [_versus_card(ens, p) for p in pairs]),
@@ -269,7 +269,7 @@ def _reproduce(ens: Ensemble, loaded: LoadedScenario, command: str, outcomes_kin
     outcomes = (f"every kept run ({ens.kept:,}), per step, line and variable" if outcomes_kind == "runs" else
                 f"P10/P50/P90 per step across {style.runs(ens)} (too many rows to keep every run)")
     facts = [
-        ("materiel", escape(materiel.__version__)),
+        ("materiel", escape(__version__)),
         ("scenario", escape(loaded.origin)),
         ("scenario SHA-256", f'<span class="mono">{loaded.sha256}</span>'),
         ("seed", str(ens.seed)),

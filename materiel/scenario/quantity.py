@@ -127,7 +127,7 @@ class Quantity(BaseModel):
 
     def central(self) -> float:
         """The median of the distribution (the deterministic value of this quantity)."""
-        from materiel.engine.sampling import quantile  # local: sampling depends on this module
+        from materiel.scenario.distributions import quantile  # local: validating needs no scipy
 
         return float(quantile(self, 0.5))
 

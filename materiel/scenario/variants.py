@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pydantic import BaseModel
 
-from materiel.engine.sampling import quantile as inverse_cdf
+from materiel.errors import InputError, Problem
+from materiel.scenario.distributions import quantile as inverse_cdf
+from materiel.scenario.loading import check_references
 from materiel.scenario.quantity import Quantity
-from materiel.scenario.schema import Scenario
+from materiel.scenario.schema import Scenario, Step
+
+
+def with_time_frame(scenario: Scenario, horizon: dt.date | None = None, step: Step | None = None,
+                    origin: str = "the time frame asked for") -> Scenario:
+    """The scenario run to another `horizon` or at another `step`, checked again like a file
+    (InputError naming `origin` and the field: a horizon before the start, too many steps)."""
+    update = {k: v for k, v in (("horizon", horizon), ("step", step)) if v is not None}
+    if not update:
+        return scenario
+    changed = scenario.model_copy(update=update)
+    problems = [Problem(origin, path, None, msg) for path, msg in check_references(changed)]
+    if problems:
+        raise InputError(problems)
+    return changed
 
 
 def deterministic(scenario: Scenario, q: float = 0.5) -> Scenario:

@@ -32,7 +32,7 @@ import duckdb
 import pandas as pd
 import platformdirs
 
-from materiel import __version__
+from materiel.version import __version__
 from materiel.errors import InputError, Problem
 
 FILENAME = "registry.duckdb"
