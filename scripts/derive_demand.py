@@ -21,7 +21,6 @@ Usage:  python scripts/derive_demand.py [--data DIR] [--yaml]
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import re

@@ -19,7 +19,6 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
                   help="Model a country's wartime defense industry against what the front loses and consumes.")
 
 
-
 def _version(asked: bool) -> None:
     if asked:
         from materiel.version import __version__

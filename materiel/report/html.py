@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 
 import plotly.io as pio
 
-from materiel.version import __version__
 from materiel.analysis.outcomes import Ensemble
 from materiel.evidence import ledger
 from materiel.report import charts, series, style
@@ -28,6 +27,7 @@ from materiel.report.document import summary_document
 from materiel.report.terminal import compact
 from materiel.scenario.loading import LoadedScenario
 from materiel.scenario.schema import iter_quantities
+from materiel.version import __version__
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"],
                  "toImageButtonOptions": {"format": "svg"}}

@@ -184,6 +184,8 @@ def _read_yaml(text: str, origin: str) -> tuple[object, dict[str, int]]:
         line = mark.line + 1 if mark else None
         what = getattr(exc, "problem", None) or str(exc)
         raise InputError(Problem(origin, line=line, message=f"malformed YAML: {what}")) from None
+    except RecursionError:  # PyYAML's pure-Python composer, where libyaml is missing, on deep nesting
+        raise InputError(Problem(origin, message=f"nested deeper than {limits.MAX_DEPTH} levels")) from None
     except (ValueError, TypeError, OverflowError, AttributeError, KeyError) as exc:
         # PyYAML's constructors raise these for values they cannot build: an impossible date or time
         # zone, `!!float x`, `!!timestamp x`, an empty `!!bool`
