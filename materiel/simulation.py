@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
 
 from materiel.analysis.outcomes import Ensemble
 from materiel.engine import parallel
-from materiel.engine.inputs import layout
+from materiel.engine.inputs import layout, sample_draws
 from materiel.engine.runner import SKETCHED, VARIABLES, Outcome, blocks, outcome
 from materiel.engine.scalars import RunScalars
 from materiel.scenario.schema import Scenario
 
-BLOCK_BYTES = 128 * 2**20       # working memory of one block (numpy engine)
+BLOCK_BYTES = 128 * 2**20       # working memory of one block: the numpy engine's, or the draws of a block
 BLOCK_LINE_STEPS = 2**25        # work in one block (compiled engine): about a third of a second
 TRAJECTORY_BYTES = 512 * 2**20  # trajectories kept for the result
 SERIES_BYTES = 64 * 2**20      # one block's series for the histograms (bands=True)
 PARALLEL_BLOCKS = 8             # at least this many blocks when they are spread over workers
+DRAW_COPIES = 3                 # a block's draws at their peak: the arrays and the temporaries of drawing them
 
 
 def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_size: int | None = None,
@@ -41,6 +43,7 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_siz
     if block_size is None:
         per_run = T * (L * (len(VARIABLES) + 4) + len(lay.suppliers) + 2 * len(lay.sides)) * 8
         size = BLOCK_BYTES // per_run if backend == "numpy" else BLOCK_LINE_STEPS // (T * L)
+        size = min(size, BLOCK_BYTES // (DRAW_COPIES * _draw_bytes(lay)))  # short horizons: many runs a block
         if workers > 1 or dask is not None:
             size = min(size, -(-runs // PARALLEL_BLOCKS))
         if bands:
@@ -84,6 +87,12 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_siz
         gather(out)
     workforce[np.isinf(workforce)] = np.nan  # sides without a workforce limit
     return Ensemble(lay, seed, runs, scalars, kept, workforce, counts)
+
+
+def _draw_bytes(lay) -> int:
+    """Bytes of one run's draws (every quantity, as the engine holds them)."""
+    draws = sample_draws(lay, 0, np.arange(1))
+    return sum(getattr(draws, f.name).nbytes for f in dataclasses.fields(draws))
 
 
 def _kept_part(store: np.ndarray, workforce: np.ndarray, runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

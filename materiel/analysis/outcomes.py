@@ -79,32 +79,40 @@ class Ensemble:
         steps = self.scalars.runout[:, i]
         ran = steps != NEVER
         dates = pd.Series(pd.NaT, index=pd.RangeIndex(self.runs, name="run"), dtype="datetime64[s]")
-        if not self.scalars.has_storage[i]:
-            return Runout(dates, None, {q: None for q in quantiles})
-        dates[ran] = self.step_end(steps[ran])
-        return Runout(dates, float(ran.mean()), {q: self._step_quantile(steps, q) for q in quantiles})
+        if self.scalars.has_storage[i]:
+            dates[ran] = self.step_end(steps[ran])
+        return Runout(dates, self._runout_probability(i), self._runout_quantiles(i, quantiles))
 
-    def _step_quantile(self, steps: np.ndarray, q: float) -> dt.date | None:
-        """The q-quantile of run-out steps, runs that never run out ranked after every step."""
+    def _runout_probability(self, i: int) -> float | None:
+        """Share of runs whose storage of line i runs out by the horizon; None if it has no storage."""
+        return float((self.scalars.runout[:, i] != NEVER).mean()) if self.scalars.has_storage[i] else None
+
+    def _runout_quantiles(self, i: int, quantiles) -> dict[float, dt.date | None]:
+        """Quantiles of line i's run-out dates, runs that never run out ranked after every step
+        (a quantile among them is None: after the horizon); all None if it has no storage."""
+        if not self.scalars.has_storage[i]:
+            return {q: None for q in quantiles}
         after = len(self.layout.edges) - 1          # one past the last step: "after the horizon"
-        ordered = np.where(steps == NEVER, after, steps.astype(np.int64))
-        k = int(np.quantile(ordered, q, method="inverted_cdf"))
-        return None if k >= after else self.step_end(np.array([k]))[0].astype(dt.date)
+        steps = self.scalars.runout[:, i]
+        ordered = np.where(steps == NEVER, after, steps.astype(np.int32))
+        ks = np.quantile(ordered, quantiles, method="inverted_cdf").astype(np.int64)
+        return {q: None if k >= after else self.step_end(np.array([k]))[0].astype(dt.date)
+                for q, k in zip(quantiles, ks)}
 
     def summary(self, quantiles=QUANTILES) -> pd.DataFrame:
         """One row per side and line: run-out dates, cumulative shortfall and supply/demand quantiles."""
         rows = []
-        for i, (side, line) in enumerate(self.layout.lines):
-            runout = self.depletion(side, line, quantiles)
+        for i, (side, line) in enumerate(self.layout.lines):  # per-run dates are not needed: less memory
             row = {"side": side, "line": line}
-            for q in quantiles:
-                row[f"runout_p{round(q * 100)}"] = runout.quantiles[q]
-            row["runout_probability"] = runout.probability
+            for q, date in self._runout_quantiles(i, quantiles).items():
+                row[f"runout_p{round(q * 100)}"] = date
+            row["runout_probability"] = self._runout_probability(i)
             for name, per_run in (("shortfall", self.scalars.shortfall), ("supply_demand_ratio", self.scalars.ratio)):
-                values = per_run[:, i].astype(np.float64)
-                finite = values[np.isfinite(values)]
-                for q in quantiles:
-                    row[f"{name}_p{round(q * 100)}"] = float(np.quantile(finite, q)) if finite.size else None
+                values = per_run[:, i]
+                finite = values[np.isfinite(values)].astype(np.float64)
+                at = np.quantile(finite, quantiles) if finite.size else [None] * len(quantiles)
+                for q, value in zip(quantiles, at):
+                    row[f"{name}_p{round(q * 100)}"] = None if value is None else float(value)
             rows.append(row)
         return pd.DataFrame(rows)
 

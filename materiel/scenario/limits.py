@@ -23,4 +23,4 @@ MAX_SUPPLIERS = 200                # suppliers of a side
 MAX_POINTS = 10_000                # dated values of a schedule, deliveries of a supplier
 MAX_SOURCES = 20_000
 MAX_RUNS = 100_000_000             # runs of an ensemble …
-MAX_RUN_LINES = 150_000_000        # … and runs × lines: 12 bytes each of per-run outcomes, 1.8 GB
+MAX_RUN_LINES = 110_000_000        # … and runs × lines: 12 bytes each of per-run outcomes, 1.3 GB (10 M runs of 11 lines)
