@@ -3,7 +3,7 @@
 The built-in scenario's 11 lines run for MAX_RUN_LINES ÷ 11 runs over a short horizon (the
 memory bound is per run and line, not per step; a short horizon keeps the time to about a minute),
 per-run outcomes only (`--no-store`, no report), in a fresh process; its peak RSS is measured by
-the kernel's own accounting (getrusage). docs/limits.md reports the figure.
+the operating system's accounting (getrusage). docs/limits.md reports the figure.
 
 Usage: python bench/bench_limits.py [--horizon 2022-04-30] [--step week]
 """
@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
-import time
 
 SCRIPT = """
 import json, resource, sys, time
