@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 import numpy as np
 
 from materiel.analysis.outcomes import Ensemble
 from materiel.engine import parallel
-from materiel.engine.inputs import layout, sample_draws
+from materiel.engine.inputs import draw_bytes, layout
 from materiel.engine.runner import SKETCHED, VARIABLES, Outcome, blocks, outcome
 from materiel.engine.scalars import RunScalars
 from materiel.scenario.schema import Scenario
@@ -43,7 +42,7 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_siz
     if block_size is None:
         per_run = T * (L * (len(VARIABLES) + 4) + len(lay.suppliers) + 2 * len(lay.sides)) * 8
         size = BLOCK_BYTES // per_run if backend == "numpy" else BLOCK_LINE_STEPS // (T * L)
-        size = min(size, BLOCK_BYTES // (DRAW_COPIES * _draw_bytes(lay)))  # short horizons: many runs a block
+        size = min(size, BLOCK_BYTES // (DRAW_COPIES * draw_bytes(lay)))  # short horizons: many runs a block
         if workers > 1 or dask is not None:
             size = min(size, -(-runs // PARALLEL_BLOCKS))
         if bands:
@@ -87,12 +86,6 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_siz
         gather(out)
     workforce[np.isinf(workforce)] = np.nan  # sides without a workforce limit
     return Ensemble(lay, seed, runs, scalars, kept, workforce, counts)
-
-
-def _draw_bytes(lay) -> int:
-    """Bytes of one run's draws (every quantity, as the engine holds them)."""
-    draws = sample_draws(lay, 0, np.arange(1))
-    return sum(getattr(draws, f.name).nbytes for f in dataclasses.fields(draws))
 
 
 def _kept_part(store: np.ndarray, workforce: np.ndarray, runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -168,10 +168,9 @@ def fuzz(kind: str, seed: int, cases: int) -> dict:
             text = mutate(base, rng) if kind == "scenario" else mutate_json(base, rng)
             path = Path(tmp) / f"case-{k}.{'yaml' if kind == 'scenario' else 'json'}"
             path.write_text(text, encoding="utf-8", errors="surrogatepass")
-            if kind == "scenario":
+            if kind == "scenario":  # valid: it validates and then runs
                 code, trace = run_case(["validate", str(path)])
                 if code == 0 and trace is None:
-                    counts["valid"] += 1
                     code, trace = run_case(["run", str(path), "--runs", "8", "--quiet", "--home", str(home),
                                             "--seed", str(k)])
             elif kind == "observed":
@@ -179,7 +178,7 @@ def fuzz(kind: str, seed: int, cases: int) -> dict:
                                         "--quiet"])
             else:
                 code, trace = run_case(["run", "--calibrated", str(path), "--quiet", "--no-store"])
-            if kind != "scenario" and code == 0 and trace is None:
+            if code == 0 and trace is None:
                 counts["valid"] += 1
             elif code == 2:
                 counts["refused"] += 1

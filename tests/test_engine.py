@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from materiel.engine.inputs import layout, sample_inputs
+from materiel.engine.inputs import draw_bytes, layout, sample_draws, sample_inputs
 from materiel.engine.runner import VARIABLES, outcome, run_block
 from materiel.engine.scalars import FIELDS, RunScalars
 from materiel.scenario.schema import Scenario
@@ -38,6 +40,14 @@ def test_engine_matches_reference(doc, seed):
             expected = np.array(ref["workforce"][s])
             got = block.workforce[r, :, k]
             np.testing.assert_allclose(np.where(np.isinf(got), np.nan, got), expected, rtol=1e-9, atol=1e-7)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=scenario_doc())
+def test_draw_bytes_are_the_bytes_of_one_runs_draws(doc):
+    lay = layout(Scenario.model_validate(doc))
+    draws = sample_draws(lay, 0, np.arange(1))
+    assert draw_bytes(lay) == sum(getattr(draws, f.name).nbytes for f in dataclasses.fields(draws))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -12,6 +12,7 @@ import pandas as pd
 from materiel.engine.inputs import Layout
 from materiel.engine.runner import SKETCHED, VARIABLES
 from materiel.engine.scalars import NEVER, RunScalars
+from materiel.scenario.schema import STEPLY
 
 QUANTILES = (0.1, 0.5, 0.9)
 
@@ -40,7 +41,7 @@ class Ensemble:
     def __repr__(self) -> str:
         sc = self.layout.scenario
         return (f"<Ensemble {sc.name}: {self.runs:,} runs ({self.kept:,} with trajectories), seed {self.seed}, "
-                f"{self.layout.steps} {sc.step}ly steps {sc.start} → {sc.horizon}, {len(self.layout.lines)} lines>")
+                f"{self.layout.steps} {STEPLY[sc.step]} steps {sc.start} → {sc.horizon}, {len(self.layout.lines)} lines>")
 
     def _repr_html_(self) -> str:
         """For notebooks: what was run, then the summary table."""

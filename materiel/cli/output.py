@@ -31,9 +31,11 @@ class progress_bar:
         self.spinner = None
 
     def __enter__(self):
+        if self.quiet:
+            return self.update
         from materiel.engine.kernel import compiled_on_disk
 
-        if not self.quiet and not compiled_on_disk():
+        if not compiled_on_disk():
             if errors.is_terminal:
                 self.spinner = Progress(SpinnerColumn(), TextColumn(COMPILING), console=errors, transient=True)
                 self.spinner.start()

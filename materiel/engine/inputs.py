@@ -169,6 +169,13 @@ class Inputs:
     hiring: np.ndarray          # [R, T, S] most net hires per step
 
 
+def draw_bytes(lay: Layout) -> int:
+    """Bytes of one run's `Draws`, from the shapes `sample_draws` fills (8 bytes a number)."""
+    L, C, P, S = len(lay.lines), lay.max_classes, len(lay.suppliers), len(lay.sides)
+    columns = sum(spread.weights.shape[1] for spread in (lay.demand, lay.refurbish, lay.deliveries))
+    return 8 * (columns + 6 * L + 2 * L * C + P + 3 * S)
+
+
 def sample_draws(lay: Layout, seed: int, runs: np.ndarray) -> Draws:
     """Draw every uncertain quantity for the given run indices."""
     sc = lay.scenario

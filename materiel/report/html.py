@@ -26,7 +26,7 @@ from materiel.report import charts, series, style
 from materiel.report.document import summary_document
 from materiel.report.terminal import compact
 from materiel.scenario.loading import LoadedScenario
-from materiel.scenario.schema import iter_quantities
+from materiel.scenario.schema import STEPLY, iter_quantities
 from materiel.version import __version__
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"],
@@ -52,7 +52,7 @@ def render(ens: Ensemble, loaded: LoadedScenario, command: str, outcomes_kind: s
         title=escape(sc.title or sc.name),
         description=f"<p>{escape(sc.description.strip())}</p>" if sc.description.strip() else "",
         chips="".join(f"<li>{escape(c)}</li>" for c in (
-            f"{_day(sc.start)} → {_day(sc.horizon)}", f"{sc.step}ly steps", f"{ens.runs:,} runs", f"seed {ens.seed}",
+            f"{_day(sc.start)} → {_day(sc.horizon)}", f"{STEPLY[sc.step]} steps", f"{ens.runs:,} runs", f"seed {ens.seed}",
             f"materiel {__version__}")),
         toc="".join(f'<a href="#{escape(a)}">{escape(t)}</a>' for a, t in toc),
         lede=_lede(doc, ens),
@@ -263,9 +263,9 @@ def _web_link(url: str | None) -> bool:
 
 def _reproduce(ens: Ensemble, loaded: LoadedScenario, command: str, outcomes_kind: str, created: dt.datetime) -> str:
     sc, original = ens.layout.scenario, loaded.scenario
-    period = f"{sc.start} → {sc.horizon}, {sc.step}ly steps ({ens.layout.steps:,})"
+    period = f"{sc.start} → {sc.horizon}, {STEPLY[sc.step]} steps ({ens.layout.steps:,})"
     if (sc.horizon, sc.step) != (original.horizon, original.step):
-        period += f"; the file says to {original.horizon}, {original.step}ly (overridden on the command line)"
+        period += f"; the file says to {original.horizon}, {STEPLY[original.step]} (overridden on the command line)"
     outcomes = (f"every kept run ({ens.kept:,}), per step, line and variable" if outcomes_kind == "runs" else
                 f"P10/P50/P90 per step across {style.runs(ens)} (too many rows to keep every run)")
     facts = [

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from materiel.errors import InputError, Problem
 from materiel.scenario import limits
 from materiel.scenario.quantity import DAYS_PER
-from materiel.scenario.schema import Scenario, iter_quantities
+from materiel.scenario.schema import STEPLY, Scenario, iter_quantities
 
 BUILTIN_PACKAGE = "materiel.scenario.builtin"
 
@@ -114,7 +114,7 @@ def check_references(scenario: Scenario, *, sources: bool = True) -> list[tuple[
         found.append(("horizon", f"expected a date after start ({scenario.start}), got {scenario.horizon}"))
     steps = (scenario.horizon - scenario.start).days / DAYS_PER[scenario.step]
     if steps > limits.MAX_STEPS:
-        found.append(("horizon", f"{scenario.start} to {scenario.horizon} is {steps:,.0f} {scenario.step}ly steps; "
+        found.append(("horizon", f"{scenario.start} to {scenario.horizon} is {steps:,.0f} {STEPLY[scenario.step]} steps; "
                                  f"at most {limits.MAX_STEPS:,} are allowed: a longer step or a nearer horizon"))
     lines = sum(len(side.lines) for side in scenario.sides.values())
     if lines > limits.MAX_LINES:

@@ -15,6 +15,7 @@ from materiel.scenario.quantity import Days, Fraction, NonNegative, Per, Quantit
 from materiel.scenario.series import SERIES_FIELDS
 
 Step = Literal["day", "week", "month"]
+STEPLY: dict[str, str] = {"day": "daily", "week": "weekly", "month": "monthly"}  # "weekly steps", in prose
 
 
 class _Strict(BaseModel):
@@ -157,7 +158,7 @@ class Scenario(_Strict):
 
     def __repr__(self) -> str:
         sides = "; ".join(f"{s}: {', '.join(side.lines)}" for s, side in self.sides.items())
-        return (f"<Scenario {self.name}: {self.start} → {self.horizon}, {self.step}ly; {sides}; "
+        return (f"<Scenario {self.name}: {self.start} → {self.horizon}, {STEPLY[self.step]}; {sides}; "
                 f"{sum(1 for _ in iter_quantities(self))} quantities, {len(self.sources)} sources>")
 
     __str__ = __repr__
@@ -169,7 +170,7 @@ class Scenario(_Strict):
         rows = "".join(f"<tr><td>{escape(s)}</td><td>{escape(l)}</td><td>{escape(line.unit)}</td></tr>"
                        for s, side in self.sides.items() for l, line in side.lines.items())
         return (f"<p><b>{escape(self.title or self.name)}</b> ({escape(self.name)}): {self.start} → {self.horizon}, "
-                f"{self.step}ly steps, {len(self.sources)} sources</p>"
+                f"{STEPLY[self.step]} steps, {len(self.sources)} sources</p>"
                 f"<table><tr><th>side</th><th>line</th><th>unit</th></tr>{rows}</table>")
 
 
