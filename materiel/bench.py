@@ -4,8 +4,8 @@ Each measurement runs in a fresh process (`python -m materiel.bench MEASUREMENT`
 resident memory is its own and its timing excludes start-up and compilation (a small warm-up
 ensemble runs first). Figures: line-steps per second (runs × steps × lines ÷ seconds), the
 scaling exponents of time against runs and against steps (least squares on log-log), peak RSS,
-the numpy engine as a baseline, the same model exported to XMILE and run in PySD (when
-installed), and the command line's wall time with a warm compile cache.
+the same model exported to XMILE and run in PySD (when installed) as a baseline, and the command
+line's wall time with a cold and a warm compile cache.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ SIZES = (1_000, 10_000, 100_000, 1_000_000)
 STEPS = ("month", "week", "day")
 
 
-def measure(runs: int, step: str | None = None, backend: str = "numba", keep: int | None = 0,
+def measure(runs: int, step: str | None = None, keep: int | None = 0,
             workers: int = 1, dask: str | None = None) -> dict:
     """One ensemble of the built-in scenario in this process: seconds, line-steps/s, peak RSS.
 
@@ -38,13 +38,13 @@ def measure(runs: int, step: str | None = None, backend: str = "numba", keep: in
     from materiel.simulation import simulate
 
     sc = with_time_frame(load_scenario(SCENARIO), step=step)
-    simulate(sc, runs=min(runs, 200), seed=1, backend=backend, keep=0)  # compile or load the cache
+    simulate(sc, runs=min(runs, 200), seed=1, keep=0)  # compile or load the cache
     began = time.perf_counter()
-    ens = simulate(sc, runs=runs, seed=0, backend=backend, keep=keep, workers=workers, dask=dask)
+    ens = simulate(sc, runs=runs, seed=0, keep=keep, workers=workers, dask=dask)
     seconds = time.perf_counter() - began
     line_steps = runs * ens.layout.steps * len(ens.layout.lines)
     return {"runs": runs, "step": sc.step, "steps": ens.layout.steps, "lines": len(ens.layout.lines),
-            "backend": backend, "workers": workers, "dask": dask, "kept": ens.kept, "seconds": seconds,
+            "workers": workers, "dask": dask, "kept": ens.kept, "seconds": seconds,
             "line_steps_per_second": line_steps / seconds, "runs_per_second": runs / seconds,
             "peak_rss_mib": peak_rss_mib()}
 
@@ -112,7 +112,7 @@ def run_all(max_runs: int = 1_000_000, say=print) -> dict:
     report: dict = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                                 "processor": platform.processor() or platform.machine(),
                                 "python": platform.python_version()}}
-    say("engine (numba), per-run outcomes only, weekly steps …")
+    say("engine, per-run outcomes only, weekly steps …")
     report["by_runs"] = [in_process(runs=n) for n in sizes]
     for row in report["by_runs"]:
         say(_row(row))
@@ -129,10 +129,6 @@ def run_all(max_runs: int = 1_000_000, say=print) -> dict:
         say(_row(row))
     report["steps_exponent"] = exponent([r["steps"] for r in report["by_steps"]],
                                         [r["seconds"] for r in report["by_steps"]])
-    say("numpy engine (baseline) …")
-    report["numpy"] = [in_process(runs=n, backend="numpy") for n in sizes if n <= 10_000]
-    for row in report["numpy"]:
-        say(_row(row))
     say(f"in parallel, {largest:,} runs …")
     report["parallel"] = [report["by_runs"][-1], in_process(runs=largest, workers=2),
                           in_process(runs=largest, dask="local")]

@@ -8,13 +8,15 @@ import numpy as np
 
 from materiel.analysis.outcomes import Ensemble
 from materiel.engine import parallel
-from materiel.engine.inputs import draw_bytes, layout
-from materiel.engine.runner import SKETCHED, VARIABLES, Outcome, blocks, outcome
+from materiel.engine.draws import draw_bytes
+from materiel.engine.layout import layout
+from materiel.engine.runner import Outcome, blocks, outcome
 from materiel.engine.scalars import RunScalars
+from materiel.engine.variables import SKETCHED, VARIABLES
 from materiel.scenario.schema import Scenario
 
-BLOCK_BYTES = 128 * 2**20       # working memory of one block: the numpy engine's, or the draws of a block
-BLOCK_LINE_STEPS = 2**25        # work in one block (compiled engine): about a third of a second
+BLOCK_BYTES = 128 * 2**20       # the draws of one block
+BLOCK_LINE_STEPS = 2**25        # work in one block: about a tenth of a second
 TRAJECTORY_BYTES = 512 * 2**20  # trajectories kept for the result
 SERIES_BYTES = 64 * 2**20      # one block's series for the histograms (bands=True)
 PARALLEL_BLOCKS = 8             # at least this many blocks when they are spread over workers
@@ -23,15 +25,14 @@ DRAW_COPIES = 3                 # a block's draws at their peak: the arrays and 
 
 def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_size: int | None = None,
              keep: int | None = None, progress: Callable[[int, int], None] | None = None,
-             backend: str = "numba", workers: int = 1, dask: str | None = None, bands: bool = False) -> Ensemble:
+             workers: int = 1, dask: str | None = None, bands: bool = False) -> Ensemble:
     """Run `runs` runs of `scenario` and return their outcomes.
 
     Results depend only on the scenario, `seed` and the run indices, never on `block_size`.
     Trajectories are kept for the first `keep` runs (default: as many as fit in 512 MiB);
-    per-run outcomes (run-out, shortfall, supply/demand) are kept for every run. `backend`
-    is "numba" (compiled, the default) or "numpy" (the readable baseline); both give the
-    same results to the last bit. Blocks run in `workers` local processes, or on the Dask
-    scheduler at `dask` ("local": a LocalCluster started here); the results are the same.
+    per-run outcomes (run-out, shortfall, supply/demand) are kept for every run. Blocks run in
+    `workers` local processes, or on the Dask scheduler at `dask` ("local": a LocalCluster started
+    here); the results are the same.
     `bands`: per-step quantiles of every run's front, storage, supply, lost and shortfall, streamed
     through fixed-bin histograms (`Ensemble.step_quantiles`; engine/histogram.py states the error).
     """
@@ -40,8 +41,7 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_siz
     lay = layout(scenario)
     T, L = lay.steps, len(lay.lines)
     if block_size is None:
-        per_run = T * (L * (len(VARIABLES) + 4) + len(lay.suppliers) + 2 * len(lay.sides)) * 8
-        size = BLOCK_BYTES // per_run if backend == "numpy" else BLOCK_LINE_STEPS // (T * L)
+        size = BLOCK_LINE_STEPS // (T * L)
         size = min(size, BLOCK_BYTES // (DRAW_COPIES * draw_bytes(lay)))  # short horizons: many runs a block
         if workers > 1 or dask is not None:
             size = min(size, -(-runs // PARALLEL_BLOCKS))
@@ -75,13 +75,13 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_siz
         if progress:
             progress(done, runs)
 
-    jobs = ((lay, seed, index, keep, backend, np.float32, None, bands) for index in blocks(runs, block_size))
+    jobs = ((lay, seed, index, keep, np.float32, None, bands) for index in blocks(runs, block_size))
     if dask is not None:
         done_blocks = parallel.on_dask(outcome, jobs, dask)
     elif workers > 1:
         done_blocks = parallel.in_processes(outcome, jobs, workers)
     else:  # in this process: kept trajectories are written where they stay
-        done_blocks = (outcome(*job[:6], _kept_part(store, workforce, job[2]), bands) for job in jobs)
+        done_blocks = (outcome(*job[:5], _kept_part(store, workforce, job[2]), bands) for job in jobs)
     for out in done_blocks:
         gather(out)
     workforce[np.isinf(workforce)] = np.nan  # sides without a workforce limit

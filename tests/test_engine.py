@@ -1,17 +1,25 @@
-"""The engine against the per-run reference, its invariants, and independence from blocking."""
+"""The engine against the per-run reference and against its own source run as Python, its
+invariants, and independence from blocking."""
 
 from __future__ import annotations
 
-import dataclasses
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from materiel.engine.inputs import draw_bytes, layout, sample_draws, sample_inputs
-from materiel.engine.runner import VARIABLES, outcome, run_block
-from materiel.engine.scalars import FIELDS, RunScalars
+from engine_runs import engine_block, starting_stocks
+from materiel.engine.draws import draw_bytes, sample_draws
+from materiel.engine.layout import layout
+from materiel.engine.runner import outcome
+from materiel.engine.scalars import FIELDS
+from materiel.engine.variables import VARIABLES
 from materiel.scenario.schema import Scenario
 from materiel.simulation import simulate
 from reference import reference_run
@@ -20,16 +28,11 @@ from strategies import scenario_doc
 RUNS = np.arange(4)
 
 
-def engine_block(sc: Scenario, seed: int, runs=RUNS):
-    lay = layout(sc)
-    return lay, run_block(lay, sample_inputs(lay, seed, runs), runs)
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=scenario_doc(), seed=st.integers(0, 2**31))
 def test_engine_matches_reference(doc, seed):
     sc = Scenario.model_validate(doc)
-    lay, block = engine_block(sc, seed)
+    lay, block = engine_block(sc, seed, RUNS)
     for r in RUNS:
         ref = reference_run(sc, lay.edges, seed, int(r))
         for i, key in enumerate(lay.lines):
@@ -47,38 +50,41 @@ def test_engine_matches_reference(doc, seed):
 def test_draw_bytes_are_the_bytes_of_one_runs_draws(doc):
     lay = layout(Scenario.model_validate(doc))
     draws = sample_draws(lay, 0, np.arange(1))
-    assert draw_bytes(lay) == sum(getattr(draws, f.name).nbytes for f in dataclasses.fields(draws))
+    assert draw_bytes(lay) == sum(a.nbytes for pars in draws for a in pars)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(doc=scenario_doc(), seed=st.integers(0, 2**31), runs=st.integers(1, 150), keep=st.integers(0, 150))
-def test_compiled_engine_equals_numpy_engine_to_the_last_bit(doc, seed, runs, keep):
-    """Both engines take the same flows in the same order with sums term by term: equal, not close."""
-    sc = Scenario.model_validate(doc)
-    lay, index = layout(sc), np.arange(runs) + 1000
-    block = run_block(lay, sample_inputs(lay, seed, index), index)
-    expected = RunScalars.of(block)
-    got = outcome(lay, seed, index, keep=1000 + keep, dtype=np.float64)
-    for f in (*FIELDS, "has_storage"):
-        assert np.array_equal(getattr(got.scalars, f), getattr(expected, f), equal_nan=True), f
-    k = min(keep, runs)
-    for v in VARIABLES:
-        assert np.array_equal(got.lines[v], block.lines[v][:k]), v
-    assert np.array_equal(got.workforce, block.workforce[:k])
+def test_compiled_engine_equals_its_source_run_as_python_to_the_last_bit(tmp_path):
+    """The kernel run uncompiled (NUMBA_DISABLE_JIT=1: the readable baseline, each flow plain Python)
+    and compiled give the same numbers, bit for bit, on hypothesis scenarios (tests/uncompiled.py)."""
+    out = tmp_path / "uncompiled.pickle"
+    subprocess.run([sys.executable, str(Path(__file__).with_name("uncompiled.py")), str(out)], check=True,
+                   env={**os.environ, "NUMBA_DISABLE_JIT": "1"}, timeout=600)
+    cases = pickle.loads(out.read_bytes())
+    assert len(cases) >= 30
+    for case in cases:
+        sc = Scenario.model_validate(case["doc"])
+        got = outcome(layout(sc), case["seed"], case["runs"], keep=case["keep"], dtype=np.float64)
+        for f in (*FIELDS, "has_storage"):
+            assert np.array_equal(getattr(got.scalars, f), case["scalars"][f], equal_nan=True), f
+        for v in VARIABLES:
+            assert np.array_equal(got.lines[v], case["lines"][v]), v
+        assert np.array_equal(got.workforce, case["workforce"])
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=scenario_doc(), seed=st.integers(0, 2**31))
 def test_no_negative_stock_and_every_step_balances(doc, seed):
     sc = Scenario.model_validate(doc)
-    _, block = engine_block(sc, seed, np.arange(16))
+    runs = np.arange(16)
+    lay, block = engine_block(sc, seed, runs)
+    start = starting_stocks(lay, seed, runs)
     x = block.lines
     tol = 1e-9 * (1 + max(np.abs(a).max() for a in x.values()))
     for v in VARIABLES:
         assert (x[v] >= -tol).all(), f"{v} went negative"
 
     def previous(stock):
-        return np.concatenate([block.start[stock][:, None, :], x[stock][:, :-1]], axis=1)
+        return np.concatenate([start[stock][:, None, :], x[stock][:, :-1]], axis=1)
 
     np.testing.assert_allclose(x["front"], previous("front") + x["arrived"] - x["lost"], atol=tol)
     np.testing.assert_allclose(x["pipeline"], previous("pipeline") + x["produced"] + x["refurbished"]
@@ -91,10 +97,10 @@ def test_no_negative_stock_and_every_step_balances(doc, seed):
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=scenario_doc(), seed=st.integers(0, 2**31), sizes=st.lists(st.integers(1, 40), min_size=2, max_size=2))
-def test_results_identical_whatever_the_block_size_and_engine(doc, seed, sizes):
+def test_results_identical_whatever_the_block_size(doc, seed, sizes):
     sc = Scenario.model_validate(doc)
     a = simulate(sc, runs=37, seed=seed, block_size=sizes[0])
-    b = simulate(sc, runs=37, seed=seed, block_size=sizes[1], backend="numpy")
+    b = simulate(sc, runs=37, seed=seed, block_size=sizes[1])
     for field in FIELDS:
         assert np.array_equal(getattr(a.scalars, field), getattr(b.scalars, field), equal_nan=True)
     for v in VARIABLES:

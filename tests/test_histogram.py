@@ -31,11 +31,10 @@ def test_quantiles_are_within_the_error_bound_and_blocks_merge_exactly():
     assert (np.abs(got / np.where(small, 1, exact) - 1)[~small] <= histogram.ERROR).all()
 
 
-def test_bands_are_the_same_whatever_the_engine_block_size_or_workers():
+def test_bands_are_the_same_whatever_the_block_size_or_workers():
     sc = with_time_frame(load_scenario("russia-ukraine-2022"), dt.date(2022, 12, 31))
     a = simulate(sc, runs=500, seed=2, keep=500, bands=True)
-    assert np.array_equal(a.bands, simulate(sc, runs=500, seed=2, keep=0, bands=True, backend="numpy",
-                                            block_size=77).bands)
+    assert np.array_equal(a.bands, simulate(sc, runs=500, seed=2, keep=0, bands=True, block_size=77).bands)
     assert np.array_equal(a.bands, simulate(sc, runs=500, seed=2, keep=10, bands=True, workers=2).bands)
     for name in ("front", "storage", "lost"):
         exact = np.quantile(a.trajectories[name].astype(np.float64), QS, axis=0, method="inverted_cdf")

@@ -12,13 +12,15 @@ from defusedxml import ElementTree
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from materiel.engine.runner import VARIABLES
-from materiel.interop.build import build_model, ident
+from materiel.engine.variables import VARIABLES
+from materiel.engine.stockflow import ident
+from materiel.interop.build import build_model
 from materiel.interop.trajectories import deterministic_run
 from materiel.interop.xmile import NS, export_xmile
 from materiel.scenario.loading import builtin_names, load_scenario
 from materiel.scenario.schema import Scenario
 from materiel.scenario.variants import deterministic
+from engine_runs import starting_stocks
 from strategies import scenario_doc
 
 pysd = pytest.importorskip("pysd")
@@ -56,9 +58,10 @@ def assert_pysd_matches_engine(sc: Scenario, folder, quantile: float = 0.5) -> N
         if start is not None:
             np.testing.assert_allclose(values[0], start, rtol=RTOL, err_msg=f"{column} at time 0")
 
+    before = starting_stocks(lay, 0, np.zeros(1, dtype=np.int64))
     for i, (side, line) in enumerate(lay.lines):
         for v in VARIABLES:
-            start = block.start[v][0, i] if v in STOCKS else None
+            start = before[v][0, i] if v in STOCKS else None
             compare(ident(side, line, v), block.lines[v][0, :, i], v in STOCKS, start)
     for k, side in enumerate(lay.sides):
         if sc.sides[side].workforce is not None:

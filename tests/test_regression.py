@@ -27,7 +27,7 @@ def digest(*arrays: np.ndarray) -> str:
 
 def current() -> dict:
     import materiel as mt
-    from materiel.engine.runner import VARIABLES
+    from materiel.engine.variables import VARIABLES
     from materiel.engine.scalars import FIELDS
     from materiel.report.document import summary_document
 

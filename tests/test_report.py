@@ -14,7 +14,7 @@ from PIL import Image
 
 import materiel as mt
 from conftest import run_cli
-from materiel.engine.runner import VARIABLES
+from materiel.engine.variables import VARIABLES
 from materiel.report import figures, outputs, series, tidy
 from materiel.scenario.loading import load
 

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from materiel.engine.inputs import layout, sample_inputs
+from materiel.engine.draws import sample_draws
+from materiel.engine.layout import layout
 from materiel.engine.sampling import draw, uniforms
 from materiel.scenario.distributions import beta_quantile
 from materiel.engine.timegrid import delivery_weights, ramp_fraction, schedule_weights, step_edges
@@ -58,8 +59,8 @@ def test_a_draw_depends_only_on_seed_path_and_run():
 def test_normal_draws_are_clipped_to_the_field_domain():
     sc = Scenario.model_validate({"name": "x", "start": "2024-01-01", "horizon": "2024-02-01", "sides": {"a": {"lines": {
         "l": {"demand": {"values": {"2024-01-01": 1}}, "storage": {"s": {"stock": 10, "yield": {"mean": 0.95, "sd": 0.2}}}}}}}})
-    inp = sample_inputs(layout(sc), 0, np.arange(5000))
-    assert inp.yields.min() >= 0 and inp.yields.max() == 1.0
+    yields = sample_draws(layout(sc), 0, np.arange(5000)).refurbishment.yields
+    assert yields.min() >= 0 and yields.max() == 1.0
 
 
 def base_scenario(extra_line=None):
@@ -73,11 +74,11 @@ def base_scenario(extra_line=None):
 def test_adding_a_quantity_leaves_the_other_draws_alone():
     """Common random numbers: two scenarios with one seed share the draws of what they share."""
     runs = np.arange(200)
-    one = sample_inputs(layout(base_scenario()), 3, runs)
-    two = sample_inputs(layout(base_scenario({"front": {"low": 0, "high": 9},
-                                              "demand": {"values": {"2024-01-01": {"low": 5, "high": 6}}}})), 3, runs)
+    one = sample_draws(layout(base_scenario()), 3, runs).engagement
+    two = sample_draws(layout(base_scenario({"front": {"low": 0, "high": 9},
+                                             "demand": {"values": {"2024-01-01": {"low": 5, "high": 6}}}})), 3, runs).engagement
     assert np.array_equal(one.front[:, 0], two.front[:, 0])
-    assert np.array_equal(one.demand[:, :, 0], two.demand[:, :, 0])
+    assert np.array_equal(one.demand[:, 0], two.demand[:, 0])
 
 
 def test_month_steps_follow_the_calendar_and_cover_the_horizon_in_whole_steps():

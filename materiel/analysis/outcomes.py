@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from materiel.engine.inputs import Layout
-from materiel.engine.runner import SKETCHED, VARIABLES
+from materiel.engine.layout import Layout
+from materiel.engine.variables import SKETCHED, VARIABLES
 from materiel.engine.scalars import NEVER, RunScalars
 from materiel.scenario.schema import STEPLY
 

@@ -17,7 +17,7 @@ def bench(
     max_runs: Annotated[int, typer.Option("--max-runs", min=1000, help="Largest ensemble measured")] = 1_000_000,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write every figure as JSON to this file")] = None,
 ) -> None:
-    """Line-steps per second from 1k to 1M runs, scaling exponents, peak memory, numpy and PySD baselines."""
+    """Line-steps per second from 1k to 1M runs, scaling exponents, peak memory, cold and warm start, PySD baseline."""
     from materiel import bench as measure
 
     report = measure.run_all(max_runs, say=console.print)

@@ -1,4 +1,4 @@
-"""Per-run outcomes, reduced from a block's trajectories as it is stepped.
+"""Per-run outcomes, reduced by the kernel as each block is stepped (engine/kernel.py::_record).
 
 Per line and run: the step at which storage runs out (less than one drawable unit left), the
 first step with a shortfall of at least one unit, cumulative shortfall, and the supply/demand
@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from materiel.engine.step import total
 
 NEVER = -1
 FIELDS = ("runout", "first_shortfall", "shortfall", "ratio")
@@ -26,23 +24,6 @@ class RunScalars:
     shortfall: np.ndarray
     ratio: np.ndarray        # supply over demand; NaN where there was no demand
     has_storage: np.ndarray  # [lines] any run starts with drawable storage
-
-    @classmethod
-    def of(cls, block) -> RunScalars:
-        """Reduce one block's trajectories (a `runner.Block`) to per-run outcomes."""
-        lines, drawable_start = block.lines, block.start["drawable"]
-        inert = block.start["storage"] - drawable_start
-        drawable = lines["storage"] - inert[:, None, :]
-        ran_out = (drawable < 1.0) & (drawable_start[:, None, :] >= 1.0)
-        short = lines["shortfall"] >= 1.0
-        return cls(
-            runout=_first(ran_out),
-            first_shortfall=_first(short),
-            shortfall=total(lines["shortfall"], axis=1),
-            ratio=supply_demand_ratio(total(lines["produced"] + lines["refurbished"] + lines["imported"], axis=1),
-                                      total(lines["demand"], axis=1)),
-            has_storage=(drawable_start >= 1.0).any(axis=0),
-        )
 
     @classmethod
     def allocate(cls, runs: int, lines: int, steps: int) -> RunScalars:
@@ -68,9 +49,3 @@ def supply_demand_ratio(supplied: np.ndarray, demanded: np.ndarray) -> np.ndarra
     supplied, demanded = supplied.astype(np.float64), demanded.astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         return np.where(demanded > 0, supplied / np.where(demanded > 0, demanded, 1), np.nan)
-
-
-def _first(flags: np.ndarray) -> np.ndarray:
-    """Index of the first True along the step axis [R, T, L] → [R, L], NEVER if none."""
-    hit = flags.any(axis=1)
-    return np.where(hit, flags.argmax(axis=1), NEVER)

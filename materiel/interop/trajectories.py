@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from materiel.engine.inputs import Layout, layout, sample_inputs
-from materiel.engine.runner import VARIABLES, Block, run_block
+from materiel.engine.layout import Layout, layout
+from materiel.engine.runner import Outcome, outcome
+from materiel.engine.variables import VARIABLES
 from materiel.errors import InputError, Problem
 from materiel.scenario.schema import Scenario
 from materiel.scenario.variants import deterministic
@@ -21,14 +22,13 @@ from materiel.scenario.variants import deterministic
 FORMATS = (".csv", ".parquet")
 
 
-def deterministic_run(scenario: Scenario, quantile: float = 0.5) -> tuple[Layout, Block]:
-    """Run the engine once on `scenario` with every quantity at `quantile`."""
+def deterministic_run(scenario: Scenario, quantile: float = 0.5) -> tuple[Layout, Outcome]:
+    """Run the engine once on `scenario` with every quantity at `quantile`, keeping float64 trajectories."""
     lay = layout(deterministic(scenario, quantile))
-    runs = np.zeros(1, dtype=np.int64)
-    return lay, run_block(lay, sample_inputs(lay, 0, runs), runs)
+    return lay, outcome(lay, 0, np.zeros(1, dtype=np.int64), keep=1, dtype=np.float64)
 
 
-def trajectory_table(lay: Layout, block: Block, run: int = 0) -> pd.DataFrame:
+def trajectory_table(lay: Layout, block: Outcome, run: int = 0) -> pd.DataFrame:
     """Every stock and flow of one run of `block`, per step, line and variable."""
     times = pd.to_datetime(pd.Series(lay.edges[:-1])).dt.date
     parts = []

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from materiel.version import __version__
 from materiel.interop.build import build_model
-from materiel.interop.model import CALLS, INFIX, Aux, Expr, Flow, Model, Op, PerStep, Ref, Stock
+from materiel.engine.stockflow import CALLS, INFIX, Aux, Expr, Flow, Model, Op, PerStep, Ref, Stock
 from materiel.scenario.schema import Scenario
 
 NS = "http://docs.oasis-open.org/xmile/ns/XMILE/v1.0"

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from materiel.analysis.outcomes import QUANTILES, Ensemble, step_quantiles
-from materiel.engine.runner import FLOWS
+from materiel.engine.variables import FLOWS
 
 #: Flows that are amounts per step (shown per day); `coverage` is a fraction.
 AMOUNTS = tuple(f for f in FLOWS if f != "coverage")

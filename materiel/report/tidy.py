@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from materiel.analysis.outcomes import QUANTILES, Ensemble, step_quantiles
-from materiel.engine.runner import VARIABLES
+from materiel.engine.variables import VARIABLES
 
 MAX_TIDY_ROWS = 3_000_000
 

@@ -1,7 +1,7 @@
 """A neutral stock-and-flow model: stocks, flows and auxiliaries whose equations are small trees.
 
-`interop.build` makes one from a scenario and `interop.xmile` writes it out; this module knows
-neither. Equations use what every system-dynamics tool has: numbers, references to other
+Each mechanism (engine/mechanisms/) contributes its stocks, flows and auxiliaries; `interop.build`
+gathers them into a `Model` and `interop.xmile` writes it out; this module knows neither. Equations use what every system-dynamics tool has: numbers, references to other
 variables, + − × ÷ and >, MIN, MAX, IF THEN ELSE — and `PerStep`, a value for each time step
 (a graphical function of time), which may only be a variable's whole equation.
 """
@@ -142,6 +142,13 @@ class Model:
                 self._check_expr(where, a, kinds)
         elif not (isinstance(e, float) and math.isfinite(e)):
             raise ValueError(f"{where}: {e!r} is not a finite number or an expression")
+
+
+def ident(*parts: str | int) -> str:
+    """A variable name from its parts: `{side}_{line}_{variable}` (any character other than a letter,
+    digit or underscore becomes `_`)."""
+    name = "_".join(re.sub(r"\W+", "_", str(p)).strip("_") for p in parts)
+    return name if name[:1].isalpha() else "n" + name
 
 
 def canonical(name: str) -> str:

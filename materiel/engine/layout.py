@@ -1,0 +1,158 @@
+"""What a scenario fixes once for all its runs: the time grid, the order of sides, lines, classes
+and suppliers, and the weights that turn schedules into amounts per step.
+
+`Layout` keeps them for Python; `Layout.grid` is the same as plain arrays (`Grid`), which is what
+the compiled flows read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+from typing import NamedTuple
+
+import numpy as np
+
+from materiel.engine.timegrid import day_offsets, delivery_weights, schedule_weights, step_edges
+from materiel.scenario.quantity import DAYS_PER
+from materiel.scenario.schema import Scenario
+
+YEAR = DAYS_PER["year"]
+
+
+class Sparse(NamedTuple):
+    """A `Spread`'s non-zero weights by (owner, step): row owner·T + t holds entries start[row]:start[row + 1]."""
+
+    start: np.ndarray   # [owners·T + 1]
+    column: np.ndarray  # column of each entry, ascending within a row
+    weight: np.ndarray
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Schedules of several owners (lines or suppliers) as one weight matrix.
+
+    Owner k's amount in step t is Σ_j weights[t, j] · values[j] over its columns j
+    (`owner[j] == k`), summed in column order.
+    """
+
+    weights: np.ndarray  # [T, J]
+    owner: np.ndarray    # [J]
+    owners: int
+
+    @cached_property
+    def sparse(self) -> Sparse:
+        """The non-zero weights by (owner, step): (start [owners·T + 1], column, weight)."""
+        T = self.weights.shape[0]
+        t, j = np.nonzero(self.weights)               # ordered by step, then column
+        order = np.argsort(self.owner[j] * T + t, kind="stable")
+        t, j = t[order], j[order]
+        start = np.zeros(self.owners * T + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.owner[j] * T + t, minlength=self.owners * T), out=start[1:])
+        return Sparse(start, j.astype(np.int64), self.weights[t, j])
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The fixed shape of a scenario's runs: steps, lines, classes, suppliers, schedule weights."""
+
+    scenario: Scenario
+    edges: list[dt.date]
+    sides: list[str]
+    lines: list[tuple[str, str]]
+    side_of_line: np.ndarray          # [L] index into sides
+    priority: np.ndarray              # [L] lower gets workers first
+    classes: list[list[str]]          # per line, storage class names in draw order
+    suppliers: list[tuple[str, str]]  # (side, supplier name)
+    supplier_line: np.ndarray         # [P] index into lines
+    demand: Spread                    # per line, rates → units per step
+    refurbish: Spread                 # per line (no columns where a line has no refurbishment)
+    deliveries: Spread                # per supplier, quantities → units per step
+    ramp_start: np.ndarray            # [L] day the production ramp starts, since the scenario's start
+
+    @property
+    def steps(self) -> int:
+        return len(self.edges) - 1
+
+    @property
+    def step_days(self) -> np.ndarray:
+        """Length of each step in days [T]."""
+        return np.diff(day_offsets(self.edges)).astype(np.float64)
+
+    @property
+    def max_classes(self) -> int:
+        return max((len(c) for c in self.classes), default=0)
+
+    def line_labels(self) -> list[str]:
+        return [f"{s}/{l}" for s, l in self.lines]
+
+    @cached_property
+    def grid(self) -> Grid:
+        """The layout as plain arrays, for the compiled flows."""
+        keys = sorted({(int(s), int(p)) for s, p in zip(self.side_of_line, self.priority)})
+        order = np.argsort(self.supplier_line, kind="stable")
+        return Grid(
+            edges=day_offsets(self.edges).astype(np.float64),
+            classes=np.array([len(c) for c in self.classes], dtype=np.int64),
+            side_of_line=self.side_of_line,
+            group_of_line=np.array([keys.index((int(s), int(p))) for s, p in zip(self.side_of_line, self.priority)],
+                                   dtype=np.int64),
+            group_side=np.array([s for s, _ in keys], dtype=np.int64),
+            supplier_start=np.searchsorted(self.supplier_line[order], np.arange(len(self.lines) + 1)).astype(np.int64),
+            supplier=order.astype(np.int64),
+            ramp_start=self.ramp_start,
+            demand=self.demand.sparse, refurbish=self.refurbish.sparse, deliveries=self.deliveries.sparse)
+
+
+class Grid(NamedTuple):
+    """A layout as plain arrays (L lines, G production priority groups, P suppliers)."""
+
+    edges: np.ndarray           # [T + 1] days since the start
+    classes: np.ndarray         # [L] storage classes of each line
+    side_of_line: np.ndarray    # [L]
+    group_of_line: np.ndarray   # [L] priority group, numbered by side then priority
+    group_side: np.ndarray      # [G]
+    supplier_start: np.ndarray  # [L + 1] line i's suppliers are supplier[supplier_start[i]:supplier_start[i + 1]]
+    supplier: np.ndarray        # [P] supplier indices, by line
+    ramp_start: np.ndarray      # [L] day each line's production ramp starts
+    demand: Sparse              # per line
+    refurbish: Sparse           # per line
+    deliveries: Sparse          # per supplier
+
+
+def layout(scenario: Scenario) -> Layout:
+    """Fix the time grid, the order of sides, lines, classes and suppliers, and the schedule weights."""
+    sides = list(scenario.sides)
+    lines = scenario.line_keys()
+    suppliers = [(s, p) for s, side in scenario.sides.items() for p in side.suppliers]
+    edges = step_edges(scenario.start, scenario.horizon, scenario.step)
+    found = [_line(scenario, s, l) for s, l in lines]
+    sups = [scenario.sides[s].suppliers[p] for s, p in suppliers]
+    return Layout(
+        scenario=scenario,
+        edges=edges,
+        sides=sides,
+        lines=lines,
+        side_of_line=np.array([sides.index(s) for s, _ in lines], dtype=np.int64),
+        priority=np.array([ln.production.priority if ln.production else 0 for ln in found], dtype=np.int64),
+        classes=[list(ln.storage) for ln in found],
+        suppliers=suppliers,
+        supplier_line=np.array([lines.index((s, sup.line)) for (s, _), sup in zip(suppliers, sups)], dtype=np.int64),
+        demand=_spread([schedule_weights(ln.demand, edges) for ln in found], len(edges) - 1),
+        refurbish=_spread([schedule_weights(ln.refurbish, edges) if ln.refurbish else None for ln in found],
+                          len(edges) - 1),
+        deliveries=_spread([delivery_weights(sup.deliveries, edges) for sup in sups], len(edges) - 1),
+        ramp_start=np.array([((ln.production.ramp_start or scenario.start) - scenario.start).days
+                             if ln.production else 0 for ln in found], dtype=np.float64),
+    )
+
+
+def _spread(weights: list[np.ndarray | None], steps: int) -> Spread:
+    present = [(k, w) for k, w in enumerate(weights) if w is not None]
+    return Spread(np.concatenate([w for _, w in present], axis=1) if present else np.zeros((steps, 0)),
+                  np.array([k for k, w in present for _ in range(w.shape[1])], dtype=np.int64), len(weights))
+
+
+def _line(scenario: Scenario, side: str, line: str):
+    return scenario.sides[side].lines[line]
