@@ -19,5 +19,5 @@ def engine_block(sc: Scenario, seed: int, runs: np.ndarray) -> tuple[Layout, Out
 def starting_stocks(lay: Layout, seed: int, runs: np.ndarray) -> dict[str, np.ndarray]:
     """Stocks before the first step [R, L], worked out from the draws: front, pipeline (empty), storage."""
     d = sample_draws(lay, seed, runs)
-    return {"front": d.engagement.front, "pipeline": np.zeros_like(d.engagement.front),
-            "storage": d.refurbishment.stock.sum(axis=2)}
+    front = d.engagement.front.T
+    return {"front": front, "pipeline": np.zeros_like(front), "storage": d.refurbishment.stock.sum(axis=1).T}

@@ -77,8 +77,8 @@ def test_adding_a_quantity_leaves_the_other_draws_alone():
     one = sample_draws(layout(base_scenario()), 3, runs).engagement
     two = sample_draws(layout(base_scenario({"front": {"low": 0, "high": 9},
                                              "demand": {"values": {"2024-01-01": {"low": 5, "high": 6}}}})), 3, runs).engagement
-    assert np.array_equal(one.front[:, 0], two.front[:, 0])
-    assert np.array_equal(one.demand[:, 0], two.demand[:, 0])
+    assert np.array_equal(one.front[0], two.front[0])
+    assert np.array_equal(one.demand[0], two.demand[0])
 
 
 def test_month_steps_follow_the_calendar_and_cover_the_horizon_in_whole_steps():

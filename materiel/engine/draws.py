@@ -12,7 +12,7 @@ from materiel.engine.sampling import draw
 
 
 class Draws(NamedTuple):
-    """Each mechanism's `Pars`, for one block of runs."""
+    """Each mechanism's `Pars`, for one block of runs (every array with runs last)."""
 
     production: production.Pars
     workforce: workforce.Pars
@@ -23,7 +23,6 @@ class Draws(NamedTuple):
 
 
 MECHANISMS = (production, workforce, refurbishment, transit, imports, engagement)  # in `Draws` order
-CHUNK = 64  # runs the kernel steps together, innermost
 
 
 def sample_draws(lay: Layout, seed: int, runs: np.ndarray) -> Draws:
@@ -37,13 +36,3 @@ def draw_bytes(lay: Layout) -> int:
     zeros = Draws(*(m.draw(lay, lambda quantity, path: np.zeros(1), 1) for m in MECHANISMS))
     return sum(a.nbytes for pars in zeros for a in pars)
 
-
-def by_chunk(d: Draws) -> Draws:
-    """Every array [R, …] as [chunks, …, CHUNK]: a chunk's runs last and contiguous (the last chunk padded)."""
-    def chunked(a: np.ndarray) -> np.ndarray:
-        R, chunks = a.shape[0], -(-a.shape[0] // CHUNK)
-        padded = np.zeros((chunks * CHUNK, *a.shape[1:]), dtype=a.dtype)
-        padded[:R] = a
-        return np.ascontiguousarray(np.moveaxis(padded.reshape(chunks, CHUNK, *a.shape[1:]), 1, -1))
-
-    return Draws(*(type(pars)(*(chunked(a) for a in pars)) for pars in d))

@@ -17,7 +17,8 @@ from typing import NamedTuple
 import numba as nb
 import numpy as np
 
-from materiel.engine.draws import CHUNK, Draws, by_chunk
+from materiel.engine.compiled import refresh
+from materiel.engine.draws import Draws
 from materiel.engine.layout import Layout
 from materiel.engine.mechanisms import engagement, imports, production, refurbishment, transit, workforce
 from materiel.engine.scalars import NEVER, RunScalars, supply_demand_ratio
@@ -25,6 +26,7 @@ from materiel.engine.variables import (DEMAND, PIPELINE, ROWS, SHORTFALL, SKETCH
                                        SUPPLY_ROWS, VARIABLES)
 
 V = len(VARIABLES)
+CHUNK = 128  # runs stepped together, innermost (docs/performance.md: 64 and 256 are slower)
 
 
 def compiled_on_disk() -> bool:
@@ -49,12 +51,23 @@ class Record(NamedTuple):
 def outcome(lay: Layout, d: Draws, traj: np.ndarray, workforce: np.ndarray, series: np.ndarray) -> RunScalars:
     """Step one block; write trajectories of its first k runs into traj [k, V, T, L] and workforce [k, T, S],
     and, if series [5, T, L, R] has room for them, every run's `SKETCHED` series (runs last)."""
-    R, L = d.engagement.front.shape
+    L, R = d.engagement.front.shape
     M = int(max(d.transit.delay.max(initial=0), d.imports.delay.max(initial=0))) + 1
     rec = Record(traj, workforce, series, np.empty((2, R, L), dtype=np.int64), np.empty((4, R, L)))
     _run(lay.grid, by_chunk(d), R, M, rec)
     return RunScalars(runout=rec.steps[0], first_shortfall=rec.steps[1], shortfall=rec.sums[0],
                       ratio=supply_demand_ratio(rec.sums[1], rec.sums[2]), has_storage=(rec.sums[3] >= 1.0).any(axis=0))
+
+
+def by_chunk(d: Draws) -> Draws:
+    """Every array [.., R] as [chunks, .., CHUNK], so each chunk's draws are together (the last one padded)."""
+    def chunked(a: np.ndarray) -> np.ndarray:
+        chunks = -(-a.shape[-1] // CHUNK)
+        padded = np.zeros((*a.shape[:-1], chunks * CHUNK), dtype=a.dtype)
+        padded[..., :a.shape[-1]] = a
+        return np.ascontiguousarray(np.moveaxis(padded.reshape(*a.shape[:-1], chunks, CHUNK), -2, 0))
+
+    return Draws(*(type(pars)(*(chunked(a) for a in pars)) for pars in d))
 
 
 def _run(grid, d: Draws, R: int, M: int, rec: Record) -> None:
@@ -77,7 +90,7 @@ def _chunks(grid, d, R, first, every, M, rec):
 @nb.njit(error_model="numpy")
 def _chunk(grid, d, c, n, M, rec):
     """The n runs of chunk c through every step: docs/model.md's "One step, in order", then bookkeeping."""
-    L, T = grid.classes.shape[0], grid.edges.shape[0] - 1
+    L, T, r0 = grid.classes.shape[0], grid.edges.shape[0] - 1, c * CHUNK
     x = np.zeros((ROWS, L, n))
     scratch = np.empty((max(grid.group_side.shape[0], 1), n))
     left = np.empty(n)
@@ -93,12 +106,12 @@ def _chunk(grid, d, c, n, M, rec):
         workforce.hire(t, grid, d.workforce, c, n, workers, x, left)  # 2. hiring
         production.produce(n, x)                                      # 3. production
         refurbishment.refurbish(t, grid, d.refurbishment, c, n, stock, x, left)  # 4. refurbishment
-        transit.ship(t, d.transit, c, n, pipe, x)                     # 5. shipping
+        transit.ship(t, grid, d.transit, c, n, pipe, x)                  # 5. shipping
         imports.deliver(t, grid, d.imports, c, n, pipe, x, left)      #    and imports
         transit.arrive(t, n, pipe, x)                                 # 6. arrivals
         engagement.engage(t, grid, d.engagement, c, n, front, x, left)  # 7. engagement
-        _record(t, c * CHUNK, n, grid, stock, pipe, workers, x, book, rec)
-    _finish(c * CHUNK, n, book, rec)
+        _record(t, r0, n, grid, stock, pipe, workers, x, book, rec)
+    _finish(r0, n, book, rec)
 
 
 class _Book(NamedTuple):
@@ -117,8 +130,9 @@ def _start_book(grid, d, c, n, stock):
     drawable = refurbishment.drawable(grid, d.refurbishment, c, n)
     inert = np.empty((L, n))
     for i in range(L):
+        refurbishment.storage(stock, i, n, grid.classes[i], inert[i])
         for j in range(n):
-            inert[i, j] = refurbishment.in_storage(stock, i, j, grid.classes[i]) - drawable[i, j]
+            inert[i, j] -= drawable[i, j]
     return _Book(np.full((L, n), NEVER), np.full((L, n), NEVER), np.zeros((3, L, n)), inert, drawable)
 
 
@@ -128,18 +142,18 @@ def _record(t, r0, n, grid, stock, pipe, workers, x, book, rec):
     the sketched series of every run and the trajectories of kept runs."""
     L = stock.shape[0]
     for i in range(L):
+        refurbishment.storage(stock, i, n, grid.classes[i], x[STORAGE, i])
         for j in range(n):
-            x[STORAGE, i, j] = refurbishment.in_storage(stock, i, j, grid.classes[i])
             supply = 0.0
-            for row in SUPPLY_ROWS:
+            for row in nb.literal_unroll(SUPPLY_ROWS):
                 supply += x[row, i, j]
             x[SUPPLY, i, j] = supply
-            if book.runout[i, j] == NEVER and x[STORAGE, i, j] - book.inert[i, j] < 1.0 and book.drawable[i, j] >= 1.0:
-                book.runout[i, j] = t
-            if book.first_shortfall[i, j] == NEVER and x[SHORTFALL, i, j] >= 1.0:
-                book.first_shortfall[i, j] = t
+            ran_out = (book.runout[i, j] == NEVER) & (x[STORAGE, i, j] - book.inert[i, j] < 1.0) & (book.drawable[i, j] >= 1.0)
+            book.runout[i, j] = t if ran_out else book.runout[i, j]
+            short = (book.first_shortfall[i, j] == NEVER) & (x[SHORTFALL, i, j] >= 1.0)
+            book.first_shortfall[i, j] = t if short else book.first_shortfall[i, j]
             book.sums[0, i, j] += x[SHORTFALL, i, j]
-            book.sums[1, i, j] += x[SUPPLY, i, j]
+            book.sums[1, i, j] += supply
             book.sums[2, i, j] += x[DEMAND, i, j]
     if rec.series.shape[3]:
         for k in range(len(SKETCHED_ROWS)):
@@ -166,3 +180,6 @@ def _finish(r0, n, book, rec):
             for v in range(3):
                 rec.sums[v, r0 + j, i] = book.sums[v, i, j]
             rec.sums[3, r0 + j, i] = book.drawable[i, j]
+
+
+refresh(_chunks)  # the kernel compiles in every mechanism's flows: recompile when any changed

@@ -95,6 +95,8 @@ class Layout:
         return Grid(
             edges=day_offsets(self.edges).astype(np.float64),
             classes=np.array([len(c) for c in self.classes], dtype=np.int64),
+            ships=np.array([bool(c) or self.scenario.sides[s].lines[ln].production is not None
+                            for c, (s, ln) in zip(self.classes, self.lines)]),
             side_of_line=self.side_of_line,
             group_of_line=np.array([keys.index((int(s), int(p))) for s, p in zip(self.side_of_line, self.priority)],
                                    dtype=np.int64),
@@ -110,6 +112,7 @@ class Grid(NamedTuple):
 
     edges: np.ndarray           # [T + 1] days since the start
     classes: np.ndarray         # [L] storage classes of each line
+    ships: np.ndarray           # [L] whether the line produces or refurbishes anything to ship
     side_of_line: np.ndarray    # [L]
     group_of_line: np.ndarray   # [L] priority group, numbered by side then priority
     group_side: np.ndarray      # [G]

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from materiel.engine.draws import by_chunk, sample_draws
+from materiel.engine.draws import sample_draws
+from materiel.engine.kernel import by_chunk
 from materiel.engine.layout import layout
 from materiel.engine.mechanisms import engagement, imports, production, refurbishment, transit, workforce
 from materiel.engine.stockflow import Model, Variable

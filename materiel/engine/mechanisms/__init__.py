@@ -2,12 +2,13 @@
 
 - `Pars`, a named tuple of the per-run numbers it reads, and `draw(lay, q, runs)`, which fills them
   from the scenario; `q(quantity, path)` draws a quantity by its scenario path (the path keys its
-  random numbers, engine/sampling.py). Arrays are [runs, …] as drawn; the kernel reads them by
-  chunk of runs, [chunks, …, runs of the chunk] (`kernel.by_chunk`).
-- the state it owns (`start`: its value before the first step), and its flow functions, compiled
-  (numba) over one chunk of runs, which read and write the step's rows (engine/variables.py);
+  random numbers, engine/sampling.py). Every array has runs last, [lines, …, runs]; the kernel
+  reads them by chunk, [chunk, lines, …, runs of the chunk] (`kernel.by_chunk`).
+- the state it owns (`start`: its value before the first step, [.., n] for the chunk's n runs),
+  and its flow functions, compiled (numba) over one chunk c of runs, which read and write the
+  step's rows x[row, line, run] (engine/variables.py);
 - `stock_flow(lay, d, i)`, what it contributes to the exported stock-and-flow model for line (or
-  side) i of one run, `d` being that run's draws by chunk (interop/build.py gathers them).
+  side) i of the first run of draws `d` by chunk (interop/build.py gathers them).
 
 engine/kernel.py calls the flows in the order of docs/model.md's "One step, in order".
 """
@@ -38,13 +39,13 @@ def in_steps(days: np.ndarray, step: str) -> np.ndarray:
 
 
 def stack(columns: list[np.ndarray], runs: int) -> np.ndarray:
-    """Per-column draws [runs] as one array [runs, columns]."""
-    return np.stack(columns, axis=1) if columns else np.empty((runs, 0))
+    """Per-column draws [runs] as one array [columns, runs]."""
+    return np.stack(columns) if columns else np.empty((0, runs))
 
 
 @nb.njit(inline="always")
 def amounts(sparse, row, values, c, n, out):
-    """One owner's amount in one step (row = owner·T + t) for each run of chunk c: its non-zero
+    """One owner's amount in one step (row = owner·T + t) for the n runs of chunk c: its non-zero
     weights times the drawn values [chunks, columns, runs], in column order."""
     out[:n] = 0.0
     for e in range(sparse.start[row], sparse.start[row + 1]):
@@ -54,7 +55,7 @@ def amounts(sparse, row, values, c, n, out):
             out[j] += values[c, col, j] * w
 
 
-@nb.njit(cache=True)
+@nb.njit
 def over_steps(sparse, owners, steps, values):
     """Every owner's amount in every step [steps, owners] for the first run of `values` [chunks, columns, runs]."""
     out = np.empty((steps, owners))

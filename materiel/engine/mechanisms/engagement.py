@@ -18,17 +18,17 @@ from materiel.engine.variables import ARRIVED, DEMAND, FRONT, LOST, SHORTFALL
 
 
 class Pars(NamedTuple):
-    """Per run: units in the field at the start [R, L] and every demand schedule's rates [R, columns]."""
+    """Units in the field at the start [L, R] and every demand schedule's rates [columns, R]."""
 
     front: np.ndarray
     demand: np.ndarray
 
 
 def draw(lay: Layout, q: Draw, runs: int) -> Pars:
-    front, rates = np.zeros((runs, len(lay.lines))), []
+    front, rates = np.zeros((len(lay.lines), runs)), []
     for i, (s, name) in enumerate(lay.lines):
         line, path = lay.scenario.sides[s].lines[name], f"sides.{s}.lines.{name}"
-        front[:, i] = q(line.front, f"{path}.front")
+        front[i] = q(line.front, f"{path}.front")
         rates += schedule_values(q, line.demand, f"{path}.demand")
     return Pars(front, stack(rates, runs))
 

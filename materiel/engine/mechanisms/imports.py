@@ -16,18 +16,18 @@ from materiel.engine.variables import IMPORTED
 
 
 class Pars(NamedTuple):
-    """Per run: every delivery's quantity [R, columns of lay.deliveries] and each supplier's delay [R, P]."""
+    """Every delivery's quantity [columns of lay.deliveries, R] and each supplier's delay [P, R]."""
 
     quantity: np.ndarray
     delay: np.ndarray  # transit, whole steps (int64)
 
 
 def draw(lay: Layout, q: Draw, runs: int) -> Pars:
-    quantities, delay = [], np.zeros((runs, len(lay.suppliers)), dtype=np.int64)
+    quantities, delay = [], np.zeros((len(lay.suppliers), runs), dtype=np.int64)
     for k, (s, name) in enumerate(lay.suppliers):
         sup, path = lay.scenario.sides[s].suppliers[name], f"sides.{s}.suppliers.{name}"
         quantities += [q(d.quantity, f"{path}.deliveries.{j}.quantity") for j, d in enumerate(sup.deliveries)]
-        delay[:, k] = in_steps(q(sup.transit_days, f"{path}.transit_days"), lay.scenario.step)
+        delay[k] = in_steps(q(sup.transit_days, f"{path}.transit_days"), lay.scenario.step)
     return Pars(stack(quantities, runs), delay)
 
 
@@ -41,6 +41,8 @@ def deliver(t, grid, p, c, n, pipe, x, amount):
             x[IMPORTED, i, j] = 0.0
         for e in range(grid.supplier_start[i], grid.supplier_start[i + 1]):
             sup = grid.supplier[e]
+            if grid.deliveries.start[sup * T + t] == grid.deliveries.start[sup * T + t + 1]:
+                continue  # nothing delivered in this step
             amounts(grid.deliveries, sup * T + t, p.quantity, c, n, amount)
             for j in range(n):
                 k = slot + p.delay[c, sup, j]

@@ -21,7 +21,7 @@ from materiel.scenario.quantity import DAYS_PER
 
 
 class Pars(NamedTuple):
-    """Per run and line [R, L]; a line without production has base 0."""
+    """Per line and run [L, R]; a line without production has base 0."""
 
     base: np.ndarray              # production per day before the ramp
     multiplier: np.ndarray        # capacity after the ramp ÷ before
@@ -31,14 +31,14 @@ class Pars(NamedTuple):
 
 def draw(lay: Layout, q: Draw, runs: int) -> Pars:
     L = len(lay.lines)
-    p = Pars(np.zeros((runs, L)), np.ones((runs, L)), np.ones((runs, L)), np.zeros((runs, L)))
+    p = Pars(np.zeros((L, runs)), np.ones((L, runs)), np.ones((L, runs)), np.zeros((L, runs)))
     for i, (s, name) in enumerate(lay.lines):
         prod, path = lay.scenario.sides[s].lines[name].production, f"sides.{s}.lines.{name}.production"
         if prod is not None:
-            p.base[:, i] = q(prod.base, f"{path}.base") / DAYS_PER[prod.per]
-            p.multiplier[:, i] = q(prod.multiplier, f"{path}.multiplier")
-            p.ramp_days[:, i] = np.maximum(q(prod.ramp_years, f"{path}.ramp_years") * YEAR, 1e-9)
-            p.workers_per_unit[:, i] = q(prod.workers_per_unit, f"{path}.workers_per_unit")
+            p.base[i] = q(prod.base, f"{path}.base") / DAYS_PER[prod.per]
+            p.multiplier[i] = q(prod.multiplier, f"{path}.multiplier")
+            p.ramp_days[i] = np.maximum(q(prod.ramp_years, f"{path}.ramp_years") * YEAR, 1e-9)
+            p.workers_per_unit[i] = q(prod.workers_per_unit, f"{path}.workers_per_unit")
     return p
 
 
@@ -86,7 +86,7 @@ def produce(n, x):
             x[PRODUCED, i, j] = x[CAPACITY, i, j] * x[COVERAGE, i, j]
 
 
-@nb.njit(cache=True)
+@nb.njit
 def over_steps(grid, p):
     """Capacity and workers needed of the first run in every step [2, T, L]."""
     T, L = grid.edges.shape[0] - 1, grid.classes.shape[0]

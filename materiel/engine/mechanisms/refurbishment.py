@@ -17,21 +17,21 @@ from materiel.engine.variables import DRAWN, REFURBISHED
 
 
 class Pars(NamedTuple):
-    """Per run: storage by class [R, L, C] (unused classes 0) and the refurbishment schedules' rates."""
+    """Storage by line, class and run [L, C, R] (unused classes 0), and the refurbishment schedules' rates."""
 
     stock: np.ndarray   # units in storage at the start
     yields: np.ndarray  # serviceable fraction of units drawn
-    rates: np.ndarray   # [R, columns of lay.refurbish]
+    rates: np.ndarray   # [columns of lay.refurbish, R]
 
 
 def draw(lay: Layout, q: Draw, runs: int) -> Pars:
     L, C = len(lay.lines), lay.max_classes
-    stock, yields, rates = np.zeros((runs, L, C)), np.zeros((runs, L, C)), []
+    stock, yields, rates = np.zeros((L, C, runs)), np.zeros((L, C, runs)), []
     for i, (s, name) in enumerate(lay.lines):
         line, path = lay.scenario.sides[s].lines[name], f"sides.{s}.lines.{name}"
         for k, (cname, cls) in enumerate(line.storage.items()):
-            stock[:, i, k] = q(cls.stock, f"{path}.storage.{cname}.stock")
-            yields[:, i, k] = q(cls.yield_, f"{path}.storage.{cname}.yield")
+            stock[i, k] = q(cls.stock, f"{path}.storage.{cname}.stock")
+            yields[i, k] = q(cls.yield_, f"{path}.storage.{cname}.yield")
         if line.refurbish is not None:
             rates += schedule_values(q, line.refurbish, f"{path}.refurbish")
     return Pars(stock, yields, stack(rates, runs))
@@ -44,12 +44,12 @@ def start(p, c, n):
 
 
 @nb.njit(inline="always")
-def in_storage(stock, i, j, C):
-    """Units of line i in storage for run j, its C classes summed in class order."""
-    total = 0.0
+def storage(stock, i, n, C, out):
+    """Units of line i in storage for each of n runs, its C classes summed in class order, into out."""
+    out[:n] = 0.0
     for k in range(C):
-        total += stock[i, k, j]
-    return total
+        for j in range(n):
+            out[j] += stock[i, k, j]
 
 
 @nb.njit

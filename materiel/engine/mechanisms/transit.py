@@ -18,16 +18,16 @@ from materiel.engine.variables import ARRIVED, PRODUCED, REFURBISHED
 
 
 class Pars(NamedTuple):
-    """Per run and line [R, L]."""
+    """Per line and run [L, R]."""
 
     delay: np.ndarray  # transit, whole steps (int64)
 
 
 def draw(lay: Layout, q: Draw, runs: int) -> Pars:
-    delay = np.zeros((runs, len(lay.lines)), dtype=np.int64)
+    delay = np.zeros((len(lay.lines), runs), dtype=np.int64)
     for i, (s, name) in enumerate(lay.lines):
         line = lay.scenario.sides[s].lines[name]
-        delay[:, i] = in_steps(q(line.transit_days, f"sides.{s}.lines.{name}.transit_days"), lay.scenario.step)
+        delay[i] = in_steps(q(line.transit_days, f"sides.{s}.lines.{name}.transit_days"), lay.scenario.step)
     return Pars(delay)
 
 
@@ -38,11 +38,13 @@ def start(L, M, n):
 
 
 @nb.njit
-def ship(t, p, c, n, pipe, x):
+def ship(t, grid, p, c, n, pipe, x):
     """Put step t's produced and refurbished units on the conveyor, to arrive after the line's delay."""
     M = pipe.shape[1]
     slot = t % M
     for i in range(pipe.shape[0]):
+        if not grid.ships[i]:
+            continue  # no production, no storage: nothing to ship
         for j in range(n):
             k = slot + p.delay[c, i, j]
             pipe[i, k - M if k >= M else k, j] += x[PRODUCED, i, j] + x[REFURBISHED, i, j]

@@ -20,7 +20,7 @@ from materiel.engine.variables import COVERAGE, WORKERS_NEEDED
 
 
 class Pars(NamedTuple):
-    """Per run and side [R, S]; a side without a workforce limit has inf workers and pool."""
+    """Per side and run [S, R]; a side without a workforce limit has inf workers and pool."""
 
     initial: np.ndarray  # workers at the start
     pool: np.ndarray     # most workers
@@ -29,13 +29,13 @@ class Pars(NamedTuple):
 
 def draw(lay: Layout, q: Draw, runs: int) -> Pars:
     S = len(lay.sides)
-    p = Pars(np.full((runs, S), np.inf), np.full((runs, S), np.inf), np.zeros((runs, S)))
+    p = Pars(np.full((S, runs), np.inf), np.full((S, runs), np.inf), np.zeros((S, runs)))
     for k, s in enumerate(lay.sides):
         wf, path = lay.scenario.sides[s].workforce, f"sides.{s}.workforce"
         if wf is not None:
-            p.initial[:, k] = q(wf.initial, f"{path}.initial")
-            p.pool[:, k] = q(wf.pool, f"{path}.pool")
-            p.hiring[:, k] = q(wf.hiring, f"{path}.hiring")
+            p.initial[k] = q(wf.initial, f"{path}.initial")
+            p.pool[k] = q(wf.pool, f"{path}.pool")
+            p.hiring[k] = q(wf.hiring, f"{path}.hiring")
     return p
 
 
