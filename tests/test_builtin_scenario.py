@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import shared_data
+from conftest import run_cli, shared_data
 
 from materiel.evidence import ledger
 from materiel.scenario.loading import builtin_names, check_references, load_scenario
@@ -33,12 +32,6 @@ UKRAINE_LINES = {"shells", "tanks", "afv"}
 @pytest.fixture(scope="module")
 def sc():
     return load_scenario(NAME)
-
-
-def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    return subprocess.run([sys.executable, "-m", "materiel", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
 
 
 def support(q: Quantity) -> tuple[float, float]:

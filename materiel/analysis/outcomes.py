@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from materiel.engine.layout import Layout
-from materiel.engine.variables import SKETCHED, VARIABLES
+from materiel.engine.variables import SKETCHED, SUPPLY_FLOWS, VARIABLES
 from materiel.engine.scalars import NEVER, RunScalars
 from materiel.scenario.schema import STEPLY
 
@@ -118,16 +118,20 @@ class Ensemble:
         return pd.DataFrame(rows)
 
     def step_quantiles(self, name: str, quantiles=QUANTILES) -> np.ndarray:
-        """Quantiles across runs of a series per step and line [Q, T, L]: `SKETCHED` ones (supply is
-        produced + refurbished + imported) from every run's histograms when simulated with bands=True
+        """Quantiles across runs of a series per step and line [Q, T, L]: `SKETCHED` ones (supply: see
+        `kept_series`) from every run's histograms when simulated with bands=True
         (to engine/histogram.py's error bound), else exactly from the kept runs."""
         if self.bands is not None and name in SKETCHED:
             from materiel.engine import histogram
 
             return histogram.quantiles(self.bands[SKETCHED.index(name)], quantiles)
-        traj = self.trajectories
-        values = traj["produced"] + traj["refurbished"] + traj["imported"] if name == "supply" else traj[name]
-        return step_quantiles(values, quantiles)
+        return step_quantiles(self.kept_series(name), quantiles)
+
+    def kept_series(self, name: str) -> np.ndarray:
+        """A variable, or `supply` (the sum of `SUPPLY_FLOWS`), for every kept run [kept, T, L]."""
+        if name == "supply":
+            return sum(self.trajectories[f] for f in SUPPLY_FLOWS)
+        return self.trajectories[name]
 
     def dataset(self):
         """Trajectories of the kept runs as an xarray Dataset with dimensions run, time, line (and side)."""

@@ -20,12 +20,8 @@ AMOUNTS = tuple(f for f in FLOWS if f != "coverage")
 
 
 def per_run(ens: Ensemble, name: str, line: int) -> np.ndarray:
-    """One line's series per kept run [kept, T]: a variable, or `supply` (produced + refurbished + imported)."""
-    traj = ens.trajectories
-    if name == "supply":
-        values = traj["produced"][:, :, line] + traj["refurbished"][:, :, line] + traj["imported"][:, :, line]
-    else:
-        values = traj[name][:, :, line]
+    """One line's series per kept run [kept, T]: a variable, or `supply` (`Ensemble.kept_series`)."""
+    values = ens.kept_series(name)[:, :, line]
     if name == "supply" or name in AMOUNTS:
         return values / ens.layout.step_days
     return values.astype(np.float64)

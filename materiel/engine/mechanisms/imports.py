@@ -37,6 +37,8 @@ def deliver(t, grid, p, c, n, pipe, x, amount):
     T, M = grid.edges.shape[0] - 1, pipe.shape[1]
     slot = t % M
     for i in range(pipe.shape[0]):
+        if grid.supplier_start[i] == grid.supplier_start[i + 1]:
+            continue  # no suppliers: its row stays 0
         for j in range(n):
             x[IMPORTED, i, j] = 0.0
         for e in range(grid.supplier_start[i], grid.supplier_start[i + 1]):

@@ -69,6 +69,8 @@ def refurbish(t, grid, p, c, n, stock, x, amount):
     """Step t's draw from storage, best class first, up to the schedule's capacity."""
     T = grid.edges.shape[0] - 1
     for i in range(stock.shape[0]):
+        if grid.classes[i] == 0:
+            continue  # nothing stored: its rows stay 0
         amounts(grid.refurbish, i * T + t, p.rates, c, n, amount)
         for j in range(n):
             x[REFURBISHED, i, j] = 0.0
