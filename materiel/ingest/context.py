@@ -83,7 +83,7 @@ def sentences(text: str) -> list[Sentence]:
 
 def _add(out: list[Sentence], line: str, pos: int, a: int, b: int, paragraph: int) -> None:
     piece = line[a:b]
-    lead = len(piece) - len(piece.lstrip())
+    lead = len(piece) - len(re.sub(r"^\s*(?:[-•*]\s+)?", "", piece))  # a list item's bullet is not quoted
     piece = piece.strip()
     if piece:
         out.append(Sentence(pos + a + lead, pos + a + lead + len(piece), paragraph))
@@ -109,6 +109,8 @@ def speakers(text: str, spans: list[Sentence]) -> list[str | None]:
             who = last
         elif who is not None and COMPANY.fullmatch(who) and company:
             who = company  # "the company said": the organisation the article names most
+        elif who is not None and " " not in who:  # "Shoigu" after "Defence Minister Sergei Shoigu"
+            who = next((w for w in reversed(found) if w and re.match(rf"\S+ {re.escape(who)}\b", w)), who)
         if who is not None and who not in (None, last) and who.lower() not in PRONOUNS:
             last = who
         found.append(who)

@@ -18,7 +18,7 @@ from pathlib import Path
 from materiel.errors import InputError, Problem
 
 MAX_BYTES = 10 * 1024 * 1024  # a long article is ~100 KB of text, a saved page a few MB
-SUFFIXES = (".txt", ".text", ".md", ".html", ".htm")
+SUFFIXES = (".txt", ".text", ".html", ".htm")
 FRONT_MATTER = re.compile(r"\A---\n(?P<head>(?:[A-Za-z_]+:.*\n)*?)---\n")
 HTML_START = re.compile(r"\A\s*(?:<!doctype\s+html|<html|<head|<body|<!--)", re.IGNORECASE)
 
