@@ -52,7 +52,7 @@ TIME_PATTERNS = [
     ("relative", re.compile(r"\b(?:last|this|next|the\s+past|the\s+previous|the\s+coming)\s+(?:year|month)\b|"
                             r"\bthe\s+year\s+ahead\b", re.IGNORECASE)),
     ("monthday", re.compile(rf"\b(?:(?:{MONTHS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+(?:{MONTHS}))\b(?!,?\s*\d{{4}})")),
-    ("month", re.compile(rf"\b(?:in|since|by|until|from)\s+(?P<m>{MONTHS})\b(?!\.?\s+\d)")),
+    ("month", re.compile(rf"\b(?i:in|since|by|until|from)\s+(?P<m>{MONTHS})\b(?!\.?\s+\d)")),
 ]
 
 
@@ -280,7 +280,8 @@ def resolve(expression: str, kind: str, document_date: dt.date | None) -> str | 
         return str(document_date.year + 1)
     if kind == "relative" and re.search(r"past|previous", expression, re.IGNORECASE):
         return None  # "in the past year" is a span up to the document's date, not a period it names
-    data = _date_parser(document_date).get_date_data(re.sub(r"^(?:in|since|by|until|from)\s+", "", expression))
+    data = _date_parser(document_date).get_date_data(re.sub(r"^(?:in|since|by|until|from)\s+", "", expression,
+                                                            flags=re.IGNORECASE))
     if data.date_obj is None:
         return None
     return {"year": "%Y", "month": "%Y-%m"}.get(data.period, "%Y-%m-%d").replace("%Y", f"{data.date_obj.year:04d}") \

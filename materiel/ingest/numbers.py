@@ -203,8 +203,8 @@ def _ranges(found: list[Number], s: str) -> list[Number]:
         prev = out[-1] if out else None
         if prev is not None and not isinstance(prev.value, list) and prev.unit in (None, n.unit):
             gap = s[prev.end:n.start]
-            joined = re.fullmatch(r"\s*(?:to|or|-|–|—)\s*", gap) and not re.search(r"\bfrom\s+\S*$", s[:prev.start])
-            joined = joined or (re.fullmatch(r"\s*and\s*", gap) and re.search(r"\bbetween\s+\S*\s*$", s[:prev.start]))
+            joined = re.fullmatch(r"\s*(?:to|or|-|–|—)\s*", gap) and not re.search(r"\bfrom\s+\S*$", s[:prev.start], re.IGNORECASE)
+            joined = joined or (re.fullmatch(r"\s*and\s*", gap) and re.search(r"\bbetween\s+\S*\s*$", s[:prev.start], re.IGNORECASE))
             if joined:
                 low, high = prev.value, n.value
                 scale = _scale_of(s[n.start:n.end])
