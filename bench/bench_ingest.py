@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELLED = ROOT / "tests" / "data" / "ingest"
-HELD_OUT = ("011", "012", "013")  # labelled before the rules were tuned; never looked at while tuning
+HELD_OUT = ("011", "012", "013", "014", "015", "016", "017")  # never looked at while tuning (see the README there)
 
 
 def sets(shared: Path) -> dict[str, list[tuple[Path, Path]]]:
