@@ -82,6 +82,8 @@ def test_relative_dates_count_from_the_article_date_never_today():
     assert one(text, document_date=dt.date(2024, 3, 11)).date == "2023"
     assert one(text).date is None  # no article date: not resolved against today
     assert one("In December they built 50,000 drones.", document_date=dt.date(2023, 12, 31)).date == "2023-12"
+    assert one("On August 28, 2024, they had 500 tanks.").date == "2024-08-28"
+    assert one("In March 2023 they had 500 tanks.").date == "2023-03"
 
 
 @pytest.mark.parametrize("text, per", [

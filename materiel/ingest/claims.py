@@ -1,4 +1,4 @@
-"""Claims: one per number per mention, in the format of the corpus labels (`../shared/corpus`)."""
+"""Claims: one per number per mention, in the format of the seed articles' labels."""
 
 from __future__ import annotations
 

@@ -104,7 +104,7 @@ def speakers(text: str, spans: list[Sentence]) -> list[str | None]:
         sentence = text[s.start:s.end]
         who = quoted.get(s.start) or _in_sentence(sentence) or _stated_after(text, spans, i)
         if who is None and (quoted.get(s.start) == "" or (i and spans[i - 1].paragraph == s.paragraph)):
-            who = found[-1]  # an unattributed quotation, or a sentence, goes on with the one before
+            who = found[-1] if found else None  # an unattributed quotation or a sentence goes on with the last
         if who is not None and who.lower() in PRONOUNS:
             who = last
         elif who is not None and COMPANY.fullmatch(who) and company:
@@ -294,7 +294,7 @@ def _date_parser(document_date: dt.date | None):
     from the document's date, a missing day is the first of the month, an ambiguous month the past one."""
     from dateparser.date import DateDataParser
 
-    base = dt.datetime.combine(document_date, dt.time()) if document_date else None
-    return DateDataParser(languages=["en"], settings={
-        "RELATIVE_BASE": base, "PREFER_DAY_OF_MONTH": "first", "PREFER_DATES_FROM": "past",
-        "RETURN_TIME_AS_PERIOD": False, "STRICT_PARSING": False})
+    settings = {"PREFER_DAY_OF_MONTH": "first", "PREFER_DATES_FROM": "past", "RETURN_TIME_AS_PERIOD": False}
+    if document_date is not None:  # without one only expressions that name their year reach dateparser
+        settings["RELATIVE_BASE"] = dt.datetime.combine(document_date, dt.time())
+    return DateDataParser(languages=["en"], settings=settings)

@@ -67,7 +67,7 @@ def _ratio(a: int, b: int) -> float | None:
 
 
 def load_labels(path: str | Path) -> list[Claim]:
-    """A labels file (a JSON list of claims, as ../shared/corpus/seed-*.json) → claims (InputError if not)."""
+    """A labels file (a JSON list of claims, as the seed labels) → claims (InputError if not)."""
     path = Path(path)
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))
