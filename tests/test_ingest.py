@@ -168,6 +168,7 @@ def test_seed_004_acceptance():
     doc = read(folder / "seed-004.txt")
     found = {(json.dumps(c.value), c.unit) for c in extract(doc.text, doc.date)}
     wanted = {(json.dumps(c.value), c.unit) for c in load_labels(folder / "seed-004.json")}
+    assert all(list(row) == list(FIELDS) for row in json.loads((folder / "seed-004.json").read_text()))
     assert wanted <= found
     assert score(extract(doc.text), load_labels(folder / "seed-004.json"), doc.text).precision == 1.0
 

@@ -20,8 +20,8 @@ QUOTE_WIDTH = 70
 
 @app.command()
 def ingest(
-    files: Annotated[list[str], typer.Argument(help="Saved HTML pages or text files; a folder stands for its "
-                                                    ".txt/.html files")],
+    files: Annotated[list[str], typer.Argument(metavar="FILE", help="Saved HTML pages or text files; a folder "
+                                                                     "stands for its .txt/.html files")],
     json_path: Annotated[Optional[str], typer.Option("--json", help="Write the claims (with --check, the findings) "
                                                                     "as JSON to FILE, or - for stdout")] = None,
     check: Annotated[bool, typer.Option(

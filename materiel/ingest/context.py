@@ -2,8 +2,10 @@
 
 Sentences are cut at end punctuation and line breaks. The speaker comes, in this order, from the
 attribution of a quotation the sentence is in (`"…," said Havryliuk`), from the sentence itself
-("according to X", "X said", "said X", "X told"), or from a following "This was stated by X";
-"he", "she" and "the official" stand for the last speaker named. The date is an explicit time
+("according to X", "X said", "said X", "X told", a headline's "X: …"), from a following "This
+was stated by X", or from the sentence before in the paragraph; "he", "she" and "the official"
+stand for the last speaker named, a surname for the full name given before, "the company" for
+the organisation the text names most. The date is an explicit time
 expression of the sentence ("in 2024", "last year", "On February 17", "at the beginning of the
 full-scale war"), made ISO with dateparser relative to the document's own date; without that date
 a relative expression or one without a year stays unresolved rather than take today's date.
@@ -22,8 +24,7 @@ MARKUP = re.compile(r"!\[[^\]]*\]\([^)]*\)|\[([^\]]*)\]\([^)]*\)|https?://\S+")
 
 VERBS = (r"said|says|told|stated|added|noted|reported|announced|revealed|shared|estimated|explained|claimed|wrote|"
          r"emphasized|stressed|confirmed|assessed|clarified|elaborated")  # not "estimates", "reports": nouns too
-NAME = r"(?:[A-Z][\w'’.-]*|of|the|de|von|van|al)(?:\s+(?:[A-Z][\w'’.-]*|of|the|de|von|van|al))*"
-PRONOUNS = {"he", "she", "him", "her", "they", "them", "the official", "the minister", "the official also"}
+PRONOUNS = {"he", "she", "him", "her", "they", "them", "the official", "the minister"}
 ROLE_WORDS = re.compile(r"\b(?:official|officials|minister|ministry|representative|spokes\w+|analyst|source|sources|"
                         r"company|agency|intelligence|department|president|commander|chief|general|expert|experts)\b",
                         re.IGNORECASE)
@@ -96,7 +97,7 @@ def masked(text: str) -> str:
 
 def speakers(text: str, spans: list[Sentence]) -> list[str | None]:
     """Who asserts each sentence (None when the text does not say)."""
-    quoted = _quotation_speakers(text)
+    quoted = _quotation_speakers(text, spans)
     company = _most_named(text)
     found: list[str | None] = []
     last: str | None = None
@@ -111,7 +112,7 @@ def speakers(text: str, spans: list[Sentence]) -> list[str | None]:
             who = company  # "the company said": the organisation the article names most
         elif who is not None and " " not in who:  # "Shoigu" after "Defence Minister Sergei Shoigu"
             who = next((w for w in reversed(found) if w and re.match(rf"\S+ {re.escape(who)}\b", w)), who)
-        if who is not None and who not in (None, last) and who.lower() not in PRONOUNS:
+        if who is not None:
             last = who
         found.append(who)
     return found
@@ -127,10 +128,9 @@ def _most_named(text: str) -> str | None:
     return best if words.count(best) >= 3 else None
 
 
-def _quotation_speakers(text: str) -> dict[int, str]:
-    """Sentence start → speaker, for sentences inside a quotation whose attribution follows or precedes it."""
+def _quotation_speakers(text: str, spans: list[Sentence]) -> dict[int, str]:
+    """Sentence start → the speaker of the quotation it is in ("" for a quotation without attribution)."""
     out: dict[int, str] = {}
-    spans = sentences(text)
     for a, b in _quotations(text):
         after = text[b:b + 160].split("\n", 1)[0]
         m = QUOTE_ATTRIBUTION.match(after)

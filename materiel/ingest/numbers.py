@@ -49,7 +49,7 @@ UNIT_RE = re.compile("|".join(f"(?P<u{i}>{p})" for i, (p, _) in enumerate(UNITS)
 # quantulum3 entities that are not claims in scope (distances, areas, durations …) and those that are.
 EXCLUDED_ENTITIES = {"length", "area", "time", "volume", "speed", "angle", "frequency", "temperature", "energy",
                      "power", "data storage"}
-QUANTULUM_UNITS = {"currency": None, "mass": "tonnes", "dimensionless": None}
+QUANTULUM_UNITS = {"mass": "tonnes"}
 # Words a unit may lie behind ("1,300 defense industry facilities"): up to this many.
 MAX_GAP_WORDS = 4
 
@@ -85,7 +85,7 @@ PER_WORDS = {"daily": "day", "weekly": "week", "monthly": "month", "annually": "
              "annual": "year", "per annum": "year"}
 WORKING = re.compile(r"\b(?:work|works|working|worked|employ\w*|jobs?)\b", re.IGNORECASE)
 TERRITORY = re.compile(r"\b(?:territor\w*|land|under\s+\w+\s+control|occupied|occupation)\b", re.IGNORECASE)
-VAGUE_AFTER = re.compile(r"^\s*(?:s\b|of\b)", re.IGNORECASE)  # "hundreds of", "millions of"
+OF_AFTER = re.compile(r"^\s*of\b", re.IGNORECASE)  # "two of them": a number word before "of" counts nothing
 
 
 @dataclass
@@ -165,7 +165,7 @@ def _number(m: re.Match, s: str) -> Number | None:
             value *= SCALES[scale]
     if m["cur"]:
         return Number(start, end, _tidy(value), unit=CURRENCY_SIGNS[m["cur"]], currency=True)
-    if VAGUE_AFTER.match(s[end:]) and m["words"] and re.search(SCALE_WORDS, m["words"], re.IGNORECASE) is None:
+    if OF_AFTER.match(s[end:]) and m["words"] and re.search(SCALE_WORDS, m["words"], re.IGNORECASE) is None:
         return None
     return Number(start, end, _tidy(value))
 
