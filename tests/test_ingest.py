@@ -224,6 +224,14 @@ def test_rates_are_compared_in_the_quantity_s_own_unit():
     assert f.claimed[0] == pytest.approx(300_000 / (365.25 / 12))
 
 
+def test_a_yearly_production_claim_maps_to_the_capacity_that_year():
+    sc = load_scenario("russia-ukraine-2022")
+    (c,) = extract("Russia will produce 1.3 million shells in 2024.")
+    (f,) = check([c], sc)
+    assert f.path == "sides.russia.lines.shells.production" and "2024-07-01" in f.note
+    assert f.verdict == "contains"  # 0.56-4.1 m a year by mid-2024 (base 250-400 k, ramp 3-11x over 2-3 years)
+
+
 def test_unmapped_claims_are_listed_with_a_reason():
     sc = load_scenario("russia-ukraine-2022")
     (f,) = check([Claim("Russia had over 1,300 facilities.", 1300, "facilities", qualifier="over")], sc)
@@ -272,6 +280,10 @@ def test_cli_check_maps_the_seed_claims():
     assert by_unit["facilities"]["path"] is None  # listed, not dropped
     table = run_cli("ingest", str(folder / "seed-004.txt"), "--check")
     assert "contains" in table.stdout and "Unmapped (1)" in table.stdout
+    yaml_file = ROOT / "materiel" / "scenario" / "builtin" / "russia-ukraine-2022.yaml"
+    named = run_cli("ingest", str(folder / "seed-004.txt"), "--check", str(yaml_file), "--json", "-")
+    assert named.returncode == 0, named.stderr
+    assert json.loads(named.stdout)["findings"] == json.loads(done.stdout)["findings"]
 
 
 def test_cli_sources_yaml_loads_as_a_sources_entry():

@@ -62,7 +62,8 @@ def _subject(sentence: str, n) -> str | None:
     """The words that name what is counted, as written ("defense industry facilities")."""
     if n.unit_end is None or n.unit_end <= n.end:
         return None
-    return " ".join(sentence[n.end:n.unit_end].split()) or None
+    words = re.sub(r"^(?:of\s+)?(?:(?:its|their|the|his|her)\b)?\s*", "", " ".join(sentence[n.end:n.unit_end].split()))
+    return words or None
 
 
 def _dates(sentence: str, numbers, times, document_date) -> list[str | None]:
