@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1] / "materiel"
 LAYERS = [
     {"errors", "version"},
     {"scenario"},
-    {"evidence", "observe", "engine"},
+    {"evidence", "observe", "engine", "ingest"},
     {"analysis"},
     {"simulation"},
     {"report", "store", "interop"},
