@@ -59,8 +59,6 @@ def read(path: str | Path) -> Document:
 
 def parse(data: bytes, origin: str) -> Document:
     """Bytes of an article → Document (InputError for empty, binary or non-UTF-8 input)."""
-    if not data.strip():
-        raise InputError(Problem(origin, message="is empty; expected article text"))
     if b"\x00" in data:
         raise InputError(Problem(origin, message="is binary (it has NUL bytes); expected a saved HTML page or text"))
     try:
@@ -69,6 +67,8 @@ def parse(data: bytes, origin: str) -> Document:
         raise InputError(Problem(origin, message=f"is not UTF-8 text (byte {exc.start}); expected a UTF-8 "
                                                  "HTML page or text file")) from None
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if not raw.strip():  # whitespace of any kind, U+0085 and U+2028 too
+        raise InputError(Problem(origin, message="is empty; expected article text"))
     controls = sum(1 for ch in raw if ord(ch) < 32 and ch not in "\n\t\f")
     if controls > len(raw) / 100:
         raise InputError(Problem(origin, message="looks binary (control characters); expected text"))
@@ -81,6 +81,8 @@ def parse(data: bytes, origin: str) -> Document:
     for line in head["head"].splitlines():
         key, _, value = line.partition(":")
         meta[key.strip().lower()] = value.strip().strip('"')
+    if not raw[head.end():].strip():
+        raise InputError(Problem(origin, message="has a header and no text; expected article text after it"))
     return Document(origin, raw[head.end():], meta)
 
 
