@@ -9,9 +9,9 @@
 from materiel.errors import InputError
 from materiel.version import __version__
 
-__all__ = ["InputError", "load_scenario", "simulate", "__version__"]
+__all__ = ["InputError", "compare", "load_scenario", "simulate", "__version__"]
 
-_PUBLIC = {"load_scenario": "materiel.scenario.loading", "simulate": "materiel.simulation"}
+_PUBLIC = {"load_scenario": "materiel.scenario.loading", "simulate": "materiel.simulation", "compare": "materiel.simulation"}
 
 
 def __getattr__(name: str):

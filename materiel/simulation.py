@@ -93,3 +93,23 @@ def _kept_part(store: np.ndarray, workforce: np.ndarray, runs: np.ndarray) -> tu
     first = int(runs[0])
     last = max(first, min(int(runs[-1]) + 1, workforce.shape[0]))
     return store[first:last], workforce[first:last]
+
+
+def compare(base: Scenario, *variants: Scenario, runs: int = 10_000, seed: int = 0, workers: int = 1,
+            dask: str | None = None, progress: Callable[[int, int], None] | None = None):
+    """Each variant against the base, run with the same seed and runs and paired run by run: a tidy
+    frame of `analysis.comparison.paired` rows, with the variant's name in column `variant`."""
+    import pandas as pd
+
+    from materiel.analysis.comparison import paired
+
+    total = runs * (1 + len(variants))
+
+    def ensemble(sc: Scenario, k: int) -> Ensemble:
+        step = (lambda done, _: progress(k * runs + done, total)) if progress else None
+        return simulate(sc, runs=runs, seed=seed, keep=0, progress=step, workers=workers, dask=dask)
+
+    reference = ensemble(base, 0)
+    frames = [paired(reference, ensemble(v, k + 1)).assign(variant=v.name) for k, v in enumerate(variants)]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return frame[["variant", *[c for c in frame.columns if c != "variant"]]] if len(frame) else frame

@@ -35,6 +35,9 @@ def schedule_on_day(schedule, day: dt.date, values: list[float]) -> float:
             span = (dates[k + 1] - dates[k]).days
             frac = (day - dates[k]).days / span
             v = values[k] * (1 - frac) + values[k + 1] * frac
+    for scaling in schedule.scale:
+        if (scaling.start is None or day >= scaling.start) and (scaling.until is None or day < scaling.until):
+            v *= scaling.by
     return v / DAYS_PER[schedule.per]
 
 
@@ -44,6 +47,16 @@ def step_amount(schedule, values, first: dt.date, last_exclusive: dt.date) -> fl
         total += schedule_on_day(schedule, day, values)
         day += dt.timedelta(days=1)
     return total
+
+
+def delivery_keys(deliveries) -> list[str]:
+    """Each delivery's draw key: its id, else START..END, the n-th repeat of a key suffixed #n."""
+    keys = []
+    for d in deliveries:
+        key = d.id or f"{d.start}..{d.end}"
+        repeats = sum(1 for k in keys if k == key or k.startswith(key + "#"))
+        keys.append(key if repeats == 0 else f"{key}#{repeats + 1}")
+    return keys
 
 
 def ramp_integral(x: float, r: float) -> float:
@@ -96,8 +109,9 @@ def reference_run(scenario, edges: list[dt.date], seed: int, run: int) -> dict:
             supplier_params.append({
                 "line": (s, sup.line),
                 "delay": int(round(q(sup.transit_days, f"{path}.transit_days") / step_len)),
-                "deliveries": [(d.start, d.end, q(d.quantity, f"{path}.deliveries.{j}.quantity"))
-                               for j, d in enumerate(sup.deliveries)],
+                "deliveries": [(d.start, d.end, q(d.quantity, f"{path}.deliveries.{key}.quantity"))
+                               for d, key in zip(sup.deliveries, delivery_keys(sup.deliveries))],
+                "active": (sup.active.start if sup.active else None, sup.active.until if sup.active else None),
             })
 
     workforce = {}
@@ -157,9 +171,12 @@ def reference_run(scenario, edges: list[dt.date], seed: int, run: int) -> dict:
         imported = {k: 0.0 for k in lines}
         for sp in supplier_params:
             amount = 0.0
+            on, off = sp["active"]
             for start, end, quantity in sp["deliveries"]:
-                overlap = max(0, (min(b, end) - max(a, start)).days)
-                amount += quantity * overlap / (end - start).days
+                days_delivering = sum(1 for k in range((b - a).days) if start <= a + dt.timedelta(days=k) < end
+                                      and (on is None or a + dt.timedelta(days=k) >= on)
+                                      and (off is None or a + dt.timedelta(days=k) < off))
+                amount += quantity * days_delivering / (end - start).days
             imported[sp["line"]] += amount
             arr = state[sp["line"]]["arrivals"]
             arr[t + sp["delay"]] = arr.get(t + sp["delay"], 0.0) + amount

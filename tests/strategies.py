@@ -35,11 +35,23 @@ def quantity(draw, low=0.0, high=100.0, bounded=False):
 def schedule(draw, horizon_days: int, high: float):
     n = draw(st.integers(1, 4))
     offsets = sorted(draw(st.sets(st.integers(-10, horizon_days + 10), min_size=n, max_size=n)))
-    return {
+    doc = {
         "per": draw(st.sampled_from(["day", "week", "month", "year"])),
         "interpolation": draw(st.sampled_from(["hold", "linear"])),
         "values": {START + dt.timedelta(days=o): draw(quantity(0, high)) for o in offsets},
     }
+    if draw(st.integers(0, 3)) == 0:  # what-if factors over dated windows
+        doc["scale"] = [{"by": draw(st.floats(0, 3)), **draw(window(horizon_days))} for _ in range(draw(st.integers(1, 2)))]
+    return doc
+
+
+@st.composite
+def window(draw, horizon_days: int) -> dict:
+    """Days from/until, either end open, as a what-if change has them (hypotheses)."""
+    a = draw(st.none() | st.integers(-10, horizon_days))
+    b = draw(st.none() | st.integers((a if a is not None else -10) + 1, horizon_days + 20))
+    return {"hypothesis": True, **({"from": START + dt.timedelta(days=a)} if a is not None else {}),
+            **({"until": START + dt.timedelta(days=b)} if b is not None else {})}
 
 
 @st.composite
@@ -86,9 +98,12 @@ def scenario_doc(draw):
                 a = draw(st.integers(-20, horizon_days))
                 b = draw(st.integers(a + 1, horizon_days + 30))
                 deliveries.append({"start": START + dt.timedelta(days=a), "end": START + dt.timedelta(days=b),
-                                   "quantity": draw(quantity(0, 5000))})
+                                   "quantity": draw(quantity(0, 5000)),
+                                   **({"id": draw(st.sampled_from(["x", "y"]))} if draw(st.booleans()) else {})})
             suppliers[f"p{p}"] = {"line": draw(st.sampled_from(sorted(lines))),
                                   "transit_days": draw(quantity(0, 60, bounded=True)), "deliveries": deliveries}
+            if draw(st.integers(0, 3)) == 0:
+                suppliers[f"p{p}"]["active"] = draw(window(horizon_days))
         side["suppliers"] = suppliers
         sides[f"s{s}"] = side
     return {"name": "random", "draft": True, "start": START, "horizon": START + dt.timedelta(days=horizon_days),

@@ -12,7 +12,7 @@ from materiel.engine.draws import sample_draws
 from materiel.engine.layout import layout
 from materiel.engine.sampling import draw, uniforms
 from materiel.scenario.distributions import beta_quantile
-from materiel.engine.timegrid import delivery_weights, ramp_fraction, schedule_weights, step_edges
+from materiel.engine.timegrid import delivery_weights, schedule_weights, step_edges
 from materiel.scenario.quantity import Quantity, Schedule
 from materiel.scenario.schema import Delivery, Scenario
 
@@ -103,10 +103,3 @@ def test_delivery_weights_spread_evenly_and_sum_to_what_falls_inside():
     np.testing.assert_allclose(delivery_weights([d], edges)[:, 0], [3 / 14, 7 / 14])
 
 
-def test_ramp_fraction_is_the_mean_of_the_clipped_line():
-    edges = np.array([0, 10, 20, 30, 40])
-    got = ramp_fraction(edges, 5.0, np.array([20.0]))[0]
-    fine = np.linspace(0, 40, 400_001)
-    line = np.clip((fine - 5) / 20, 0, 1)
-    expected = [line[(fine >= a) & (fine < b)].mean() for a, b in zip(edges, edges[1:])]
-    np.testing.assert_allclose(got, expected, atol=1e-4)

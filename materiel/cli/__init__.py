@@ -38,6 +38,7 @@ from materiel.cli import sources  # noqa: E402,F401  (registers `materiel source
 from materiel.cli import interop  # noqa: E402,F401  (registers `materiel export`)
 from materiel.cli import calibrate  # noqa: E402,F401  (registers `materiel calibrate` and `backtest`)
 from materiel.cli import bench  # noqa: E402,F401  (registers `materiel bench`)
+from materiel.cli import whatif  # noqa: E402,F401  (registers `materiel compare`, `scenarios copy` and `diff`)
 from materiel.cli import ingest  # noqa: E402,F401  (registers `materiel ingest`)
 
 

@@ -13,7 +13,8 @@ from rich.table import Table
 
 from materiel.cli import app
 from materiel.cli.interop import Quantile, check_quantile
-from materiel.cli.options import check_runs, with_overrides, write_json
+from materiel.cli.options import (ScaleFlags, SetFlags, SourceFlags, StartFlags, StopFlags, check_runs, with_overrides,
+                                  with_what_if, write_json)
 from materiel.cli.output import console, progress_bar
 from materiel.errors import InputError, Problem
 from materiel.report.terminal import summary_table
@@ -45,6 +46,11 @@ def run(
     calibrated: Annotated[Optional[Path], typer.Option("--calibrated", help="Weights saved by `materiel calibrate --save`: each calibrated line is summarized over its runs resampled by weight")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Local processes to spread the runs over (same results)")] = 1,
     dask: Annotated[Optional[str], typer.Option("--dask", help="Run on this Dask scheduler (ADDRESS), or 'local' for a local cluster (same results)")] = None,
+    set_: SetFlags = None,
+    scale: ScaleFlags = None,
+    stop: StopFlags = None,
+    start: StartFlags = None,
+    source: SourceFlags = None,
 ) -> None:
     """Run an ensemble and print, per side and line, supply/demand, storage run-out and shortfall."""
     from materiel.report.document import summary_document
@@ -53,7 +59,7 @@ def run(
     from materiel.simulation import simulate
     from materiel.store import Registry, RunRecord
 
-    loaded = load(scenario)
+    loaded = with_what_if(load(scenario), set_, scale, stop, start, source)
     sc = with_overrides(loaded.scenario, horizon, step)
     weights = None
     if calibrated is not None:

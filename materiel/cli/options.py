@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
 
 from materiel.errors import InputError, Problem
 
 if TYPE_CHECKING:
+    from materiel.scenario.loading import LoadedScenario
     from materiel.scenario.schema import Scenario
 
 STEPS = ("day", "week", "month")
@@ -30,6 +33,35 @@ def with_overrides(scenario: Scenario, horizon: str | None, step: str | None) ->
         raise InputError(Problem("--step", message=f"expected one of {', '.join(STEPS)}, got {step!r}"))
     day = None if horizon is None else parse_date(horizon, "--horizon")
     return with_time_frame(scenario, day, step, origin="--horizon" if horizon is not None else "--step")
+
+
+# What-if interventions as flags (scenario/interventions.py; docs/whatif.md), repeatable, made in order.
+SetFlags = Annotated[Optional[list[str]], typer.Option(
+    "--set", metavar="PATH=QUANTITY", help="What if this quantity were … e.g. "
+    "sides.russia.lines.tanks.front='{low: 2000, high: 2600}'")]
+ScaleFlags = Annotated[Optional[list[str]], typer.Option(
+    "--scale", metavar="'WHAT of SIDE/LINE by F [from DATE] [until DATE]'",
+    help="What if demand, refurbish, production or multiplier were F times, e.g. 'demand of russia/* by 0.67 from 2025-07-01'")]
+StopFlags = Annotated[Optional[list[str]], typer.Option(
+    "--stop", metavar="'SIDE/SUPPLIER from DATE'", help="What if a supplier stopped delivering on DATE")]
+StartFlags = Annotated[Optional[list[str]], typer.Option(
+    "--start", metavar="'SIDE/SUPPLIER from DATE [until DATE]'", help="What if a supplier delivered only from DATE")]
+SourceFlags = Annotated[Optional[list[str]], typer.Option(
+    "--source", metavar="ID", help="The interventions cite these source ids (else they are hypotheses)")]
+
+
+def with_what_if(loaded: LoadedScenario, sets: list[str] | None, scales: list[str] | None, stops: list[str] | None,
+                 starts: list[str] | None, sources: list[str] | None) -> LoadedScenario:
+    """The scenario with the what-if flags' interventions made (unchanged if there are none)."""
+    from materiel.scenario.interventions import from_flag
+    from materiel.scenario.loading import vary
+
+    cited = tuple(sources or ())
+    found = [from_flag(kind, text, cited) for kind, texts in (("set", sets), ("scale", scales), ("stop", stops),
+                                                               ("start", starts)) for text in texts or ()]
+    if cited and not found:
+        raise InputError(Problem("--source", message="applies only with --set, --scale, --stop or --start"))
+    return vary(loaded, found)
 
 
 def check_runs(runs: int, scenario: Scenario, option: str = "--runs") -> None:

@@ -145,7 +145,7 @@ def layout(scenario: Scenario) -> Layout:
         demand=_spread([schedule_weights(ln.demand, edges) for ln in found], len(edges) - 1),
         refurbish=_spread([schedule_weights(ln.refurbish, edges) if ln.refurbish else None for ln in found],
                           len(edges) - 1),
-        deliveries=_spread([delivery_weights(sup.deliveries, edges) for sup in sups], len(edges) - 1),
+        deliveries=_spread([delivery_weights(sup.deliveries, edges, sup.active) for sup in sups], len(edges) - 1),
         ramp_start=np.array([((ln.production.ramp_start or scenario.start) - scenario.start).days
                              if ln.production else 0 for ln in found], dtype=np.float64),
     )

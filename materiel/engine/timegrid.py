@@ -14,6 +14,7 @@ import datetime as dt
 import numpy as np
 
 from materiel.scenario.quantity import DAYS_PER
+from materiel.scenario.quantity import Window
 from materiel.scenario.schema import Delivery, Schedule, Step
 
 
@@ -54,27 +55,31 @@ def schedule_weights(schedule: Schedule, edges: list[dt.date]) -> np.ndarray:
         frac = np.clip((days - points[left]) / (points[right] - points[left]), 0.0, 1.0)
         basis[days, left] += 1.0 - frac
         basis[days, right] += frac
+    if schedule.scale:
+        basis *= _day_factors(schedule, edges[0], len(days))[:, None]
     per_step = np.add.reduceat(basis, day_offsets(edges)[:-1], axis=0)
     return per_step / DAYS_PER[schedule.per]
 
 
-def delivery_weights(deliveries: list[Delivery], edges: list[dt.date]) -> np.ndarray:
-    """W [steps, deliveries]: the share of each delivery's quantity that falls in each step."""
+def _day_factors(schedule: Schedule, first: dt.date, days: int) -> np.ndarray:
+    """The product of the schedule's scalings on each day from `first` [days]."""
+    factor = np.ones(days)
+    for s in schedule.scale:
+        a = 0 if s.start is None else max((s.start - first).days, 0)
+        b = days if s.until is None else min(max((s.until - first).days, 0), days)
+        factor[a:b] *= s.by
+    return factor
+
+
+def delivery_weights(deliveries: list[Delivery], edges: list[dt.date], active: Window | None = None) -> np.ndarray:
+    """W [steps, deliveries]: the share of each delivery's quantity that falls in each step (only the
+    days within `active` deliver: a supplier stopping mid-window delivers that window's share pro rata)."""
     offsets = day_offsets(edges)
+    lo = -np.inf if active is None or active.start is None else (active.start - edges[0]).days
+    hi = np.inf if active is None or active.until is None else (active.until - edges[0]).days
     weights = np.zeros((len(offsets) - 1, len(deliveries)))
     for j, d in enumerate(deliveries):
         a, b = (d.start - edges[0]).days, (d.end - edges[0]).days
-        overlap = np.clip(np.minimum(offsets[1:], b) - np.maximum(offsets[:-1], a), 0, None)
+        overlap = np.clip(np.minimum(np.minimum(offsets[1:], b), hi) - np.maximum(np.maximum(offsets[:-1], a), lo), 0, None)
         weights[:, j] = overlap / (b - a)
     return weights
-
-
-def ramp_fraction(edges_days: np.ndarray, ramp_start: float, ramp_days: np.ndarray) -> np.ndarray:
-    """Mean over each step of clip((day − ramp_start) / ramp_days, 0, 1), per run: [runs, steps].
-
-    Exact for a linear ramp: the integral of the clipped line, differenced at the step edges.
-    """
-    x = edges_days[None, :].astype(np.float64) - ramp_start
-    r = np.maximum(np.asarray(ramp_days, dtype=np.float64)[:, None], 1e-9)
-    integral = np.where(x <= 0, 0.0, np.where(x <= r, x * x / (2 * r), x - r / 2))
-    return np.diff(integral, axis=1) / np.diff(edges_days)[None, :]

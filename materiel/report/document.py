@@ -27,6 +27,7 @@ def summary_document(ens: Ensemble, scenario_name: str) -> dict:
         "runs": ens.runs,
         "horizon": ens.layout.scenario.horizon.isoformat(),
         "step": ens.layout.scenario.step,
+        **({"what_if": ens.layout.scenario.what_if} if ens.layout.scenario.what_if else {}),
         "lines": lines,
     }
 

@@ -73,6 +73,8 @@ def _lede(doc: dict, ens: Ensemble) -> str:
     horizon = _day(sc.horizon)
     sentences = ['<b>Draft scenario</b>: some of its numbers cite no source (<code>draft: true</code>).'] \
         if sc.draft else []
+    if sc.what_if:
+        sentences.append("<b>What-if variant</b>: " + "; ".join(escape(change) for change in sc.what_if) + ".")
     for side in ens.layout.sides:
         rows = [r for r in doc["lines"] if r["side"] == side]
         stored = [r for r in rows if r["runout"]["probability"] is not None]

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from materiel.errors import InputError, Problem
 from materiel.scenario import limits
 from materiel.scenario.quantity import DAYS_PER
-from materiel.scenario.schema import STEPLY, Scenario, iter_quantities
+from materiel.scenario.schema import STEPLY, Scenario, iter_quantities, iter_what_ifs
 
 BUILTIN_PACKAGE = "materiel.scenario.builtin"
 
@@ -85,16 +85,69 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
 def load(name_or_path: str | Path) -> LoadedScenario:
     """Like `load_scenario`, keeping the source text and where it came from."""
     origin, text = resolve(name_or_path)
-    return parse(text, origin)
+    folder = None if name_or_path in builtin_names() else Path(name_or_path).parent
+    return parse(text, origin, folder=folder)
 
 
-def parse(text: str, origin: str = "<text>", *, check_sources: bool = True) -> LoadedScenario:
+def parse(text: str, origin: str = "<text>", *, check_sources: bool = True, folder: Path | None = None) -> LoadedScenario:
     """Validate scenario YAML text; `origin` names it in problems.
 
-    With `check_sources=False`, unsourced quantities and citations of undefined source ids are let
-    through (the source ledger reports them itself).
+    An overlay (a document with `extends: SCENARIO` and `interventions:`, docs/whatif.md) is the
+    scenario it extends, `SCENARIO` a built-in name or a file relative to `folder`, with its
+    interventions made. With `check_sources=False`, unsourced quantities and citations of undefined
+    source ids are let through (the source ledger reports them itself).
     """
     data, lines = _read_yaml(text, origin)
+    if "extends" in data:
+        data, lines = _overlaid(data, origin, folder), {}
+        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return validate(data, text, origin, lines, check_sources=check_sources)
+
+
+def vary(loaded: LoadedScenario, interventions: list, name: str | None = None) -> LoadedScenario:
+    """The scenario with `interventions` (scenario/interventions.py) made, validated again."""
+    from materiel.scenario import interventions as what_if
+
+    if not interventions:
+        return loaded
+    data, _ = _read_yaml(loaded.text, loaded.origin)
+    if "extends" in data:
+        data = _overlaid(data, loaded.origin, None)
+    data = what_if.apply(data, interventions, loaded.origin)
+    data["name"] = name or f"{data.get('name')}+what-if"
+    return validate(data, yaml.safe_dump(data, sort_keys=False, allow_unicode=True), loaded.origin, {})
+
+
+OVERLAY_FIELDS = {"extends", "name", "title", "description", "interventions", "note"}
+MAX_OVERLAYS = 8  # overlays extending overlays, at most this deep
+
+
+def _overlaid(data: dict, origin: str, folder: Path | None, depth: int = 0) -> dict:
+    """The document an overlay stands for: its base with its interventions made."""
+    from materiel.scenario import interventions as what_if
+
+    if unknown := sorted(set(data) - OVERLAY_FIELDS):
+        raise InputError(Problem(origin, unknown[0], message=f"an overlay has only {', '.join(sorted(OVERLAY_FIELDS))}"))
+    if depth >= MAX_OVERLAYS:
+        raise InputError(Problem(origin, "extends", message=f"overlays extend each other more than {MAX_OVERLAYS} deep"))
+    base = data["extends"]
+    if not isinstance(base, str):
+        raise InputError(Problem(origin, "extends", message="expected a built-in scenario name or a file"))
+    where = base if base in builtin_names() or folder is None else folder / base
+    base_origin, base_text = resolve(where)
+    base_data, _ = _read_yaml(base_text, base_origin)
+    if "extends" in base_data:
+        base_data = _overlaid(base_data, base_origin, None if base in builtin_names() else Path(where).parent, depth + 1)
+    doc = what_if.apply(base_data, what_if.from_items(data.get("interventions", []), origin), origin)
+    doc["name"] = str(data.get("name") or f"{base_data.get('name')}+{Path(origin).stem}")
+    for field in ("title", "description"):
+        if field in data:
+            doc[field] = data[field]
+    return doc
+
+
+def validate(data: dict, text: str, origin: str, lines: dict[str, int], *, check_sources: bool = True) -> LoadedScenario:
+    """A scenario document (as read from YAML) → LoadedScenario, or InputError naming each problem."""
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -104,6 +157,11 @@ def parse(text: str, origin: str = "<text>", *, check_sources: bool = True) -> L
     if problems:
         raise InputError(problems)
     return LoadedScenario(scenario, text, origin)
+
+
+def _unknown_sources(scenario: Scenario, path: str, ids: list[str]) -> list[tuple[str, str]]:
+    return [(f"{path}.source", f"unknown source id {sid!r}; expected one of the ids under `sources`")
+            for sid in ids if sid not in scenario.sources]
 
 
 def check_references(scenario: Scenario, *, sources: bool = True) -> list[tuple[str, str]]:
@@ -123,12 +181,15 @@ def check_references(scenario: Scenario, *, sources: bool = True) -> list[tuple[
         found.append(("knowledge_horizon", f"expected a date on or after start ({scenario.start}), "
                                            f"got {scenario.knowledge_horizon}"))
     for path, q in iter_quantities(scenario) if sources else ():
-        if not q.source and not scenario.draft:
+        if not q.source and not q.hypothesis and not scenario.draft:
             found.append((path, f"{q.describe()} cites no source; expected `source: ID` (an id under `sources`), "
-                                "or `draft: true` at the top of a scenario not yet sourced"))
-        for sid in q.source:
-            if sid not in scenario.sources:
-                found.append((f"{path}.source", f"unknown source id {sid!r}; expected one of the ids under `sources`"))
+                                "`hypothesis: true` for a what-if value, or `draft: true` at the top of a scenario "
+                                "not yet sourced"))
+        found += _unknown_sources(scenario, path, q.source)
+    for path, change in iter_what_ifs(scenario) if sources else ():
+        if not change.source and not change.hypothesis:
+            found.append((path, "cites no source; expected `source: ID` or `hypothesis: true`"))
+        found += _unknown_sources(scenario, path, change.source)
     for sname, side in scenario.sides.items():
         for pname, supplier in side.suppliers.items():
             if supplier.line not in side.lines:

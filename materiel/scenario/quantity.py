@@ -51,6 +51,7 @@ class Quantity(BaseModel):
     sigma: float | None = None
     dist: Dist | None = None
     source: SourceIds = Field(default_factory=list)
+    hypothesis: bool = Field(False, description="A what-if value of the analyst's rather than a sourced figure")
     note: str | None = None
 
     _bounds: tuple[float, float] = PrivateAttr(default=(-math.inf, math.inf))
@@ -167,6 +168,38 @@ Fraction = Annotated[Quantity, _bounded(0.0, 1.0, "a fraction between 0 and 1")]
 Days = Annotated[Quantity, _bounded(0.0, MAX_TRANSIT_DAYS, f"a number of days between 0 and {MAX_TRANSIT_DAYS:,}")]
 
 
+class Cited(BaseModel):
+    """A dated what-if change, citing the sources it rests on or marked a hypothesis."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    source: SourceIds = Field(default_factory=list)
+    hypothesis: bool = False
+    note: str | None = None
+
+
+class Window(Cited):
+    """The days from `from` (inclusive) until `until` (exclusive); open-ended where absent."""
+
+    start: dt.date | None = Field(None, alias="from")
+    until: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.start and self.until and self.until <= self.start:
+            raise ValueError(f"until ({self.until}) must come after from ({self.start})")
+        return self
+
+    def covers(self, day: dt.date) -> bool:
+        return (self.start is None or day >= self.start) and (self.until is None or day < self.until)
+
+
+class Scaling(Window):
+    """The rate times `by` on the window's days."""
+
+    by: float = Field(ge=0.0, le=MAX_MAGNITUDE)
+
+
 class Schedule(BaseModel):
     """A rate that changes over time: quantities at dates, held or interpolated between them.
 
@@ -179,6 +212,8 @@ class Schedule(BaseModel):
     per: Per = "day"
     interpolation: Literal["hold", "linear"] = "hold"
     values: dict[dt.date, NonNegative] = Field(max_length=MAX_POINTS)
+    scale: list[Scaling] = Field(default_factory=list, max_length=MAX_POINTS,
+                                 description="Factors on the rate over dated days (what-if interventions)")
     note: str | None = None
 
     @field_validator("values")

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from materiel.scenario import limits
-from materiel.scenario.quantity import Days, Fraction, NonNegative, Per, Quantity, Schedule
+from materiel.scenario.quantity import Days, Fraction, NonNegative, Per, Quantity, Schedule, Window
 from materiel.scenario.series import SERIES_FIELDS
 
 Step = Literal["day", "week", "month"]
@@ -92,6 +92,7 @@ class Line(_Strict):
 class Delivery(_Strict):
     """A quantity delivered evenly over the days from `start` up to (not including) `end`."""
 
+    id: str | None = Field(None, description="Keys this delivery's random draws (default: its dates)")
     start: dt.date
     end: dt.date
     quantity: NonNegative
@@ -109,6 +110,8 @@ class Supplier(_Strict):
     line: str = Field(description="The receiving line of this side")
     transit_days: Days = Field(default_factory=lambda: Quantity(value=0.0))
     deliveries: list[Delivery] = Field(max_length=limits.MAX_POINTS)
+    active: Window | None = Field(None, description="Deliveries are made only on these days (what-if: a supplier "
+                                                    "stops or starts)")
     note: str | None = None
 
 
@@ -142,6 +145,7 @@ class Scenario(_Strict):
     knowledge_horizon: dt.date | None = Field(
         None, description="Last date the sources describe: what the scenario says after it is judgement")
     draft: bool = Field(False, description="Allow quantities without a source (a draft; reports say so)")
+    what_if: list[str] = Field(default_factory=list, description="The interventions that made this variant")
     sources: dict[str, Source] = Field(default_factory=dict, max_length=limits.MAX_SOURCES)
     sides: dict[str, Side] = Field(min_length=1)
 
@@ -172,6 +176,19 @@ class Scenario(_Strict):
         return (f"<p><b>{escape(self.title or self.name)}</b> ({escape(self.name)}): {self.start} → {self.horizon}, "
                 f"{STEPLY[self.step]} steps, {len(self.sources)} sources</p>"
                 f"<table><tr><th>side</th><th>line</th><th>unit</th></tr>{rows}</table>")
+
+
+def iter_what_ifs(scenario: Scenario):
+    """Yield (path, change) for every dated what-if change: schedules' `scale` items and suppliers' `active`."""
+    for s, side in scenario.sides.items():
+        for name, line in side.lines.items():
+            for field in ("demand", "refurbish"):
+                schedule = getattr(line, field)
+                for k, scaling in enumerate(schedule.scale if schedule else ()):
+                    yield f"sides.{s}.lines.{name}.{field}.scale.{k}", scaling
+        for name, supplier in side.suppliers.items():
+            if supplier.active is not None:
+                yield f"sides.{s}.suppliers.{name}.active", supplier.active
 
 
 def iter_quantities(model: BaseModel, prefix: str = ""):

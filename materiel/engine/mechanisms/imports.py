@@ -4,6 +4,7 @@ days) go onto the conveyor of the line they supply with the supplier's own trans
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import NamedTuple
 
 import numba as nb
@@ -13,6 +14,7 @@ from materiel.engine.layout import Layout
 from materiel.engine.mechanisms import Draw, amounts, in_steps, over_steps, stack
 from materiel.engine.stockflow import Flow, Variable, ident, per_step, total
 from materiel.engine.variables import IMPORTED
+from materiel.scenario.schema import Supplier
 
 
 class Pars(NamedTuple):
@@ -22,11 +24,23 @@ class Pars(NamedTuple):
     delay: np.ndarray  # transit, whole steps (int64)
 
 
+def keys(supplier: Supplier) -> list[str]:
+    """What keys each delivery's draws: its `id`, else its dates `START..END` (a repeat gets `#2`, `#3` …),
+    never its place in the list, so adding or moving one delivery leaves the others' draws alone."""
+    seen: Counter[str] = Counter()
+    out = []
+    for d in supplier.deliveries:
+        key = d.id or f"{d.start.isoformat()}..{d.end.isoformat()}"
+        seen[key] += 1
+        out.append(key if seen[key] == 1 else f"{key}#{seen[key]}")
+    return out
+
+
 def draw(lay: Layout, q: Draw, runs: int) -> Pars:
     quantities, delay = [], np.zeros((len(lay.suppliers), runs), dtype=np.int64)
     for k, (s, name) in enumerate(lay.suppliers):
         sup, path = lay.scenario.sides[s].suppliers[name], f"sides.{s}.suppliers.{name}"
-        quantities += [q(d.quantity, f"{path}.deliveries.{j}.quantity") for j, d in enumerate(sup.deliveries)]
+        quantities += [q(d.quantity, f"{path}.deliveries.{key}.quantity") for d, key in zip(sup.deliveries, keys(sup))]
         delay[k] = in_steps(q(sup.transit_days, f"{path}.transit_days"), lay.scenario.step)
     return Pars(stack(quantities, runs), delay)
 

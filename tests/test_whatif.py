@@ -1,0 +1,171 @@
+"""What-if: stable draw keys, interventions (flags, overlays, Python), paired comparisons, scenarios copy/diff."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import yaml
+
+import materiel as mt
+from materiel.analysis.comparison import paired
+from materiel.engine.draws import sample_draws
+from materiel.engine.layout import layout
+from materiel.errors import InputError
+from materiel.scenario.interventions import from_flag
+from materiel.scenario.loading import load, parse, vary
+from materiel.scenario.schema import Scenario
+from materiel.simulation import simulate
+
+BASE = "russia-ukraine-2022"
+
+
+def small(**supplier) -> Scenario:
+    """One line fed only by one supplier: 100 units delivered over 10 days from 1 Jan, no transit."""
+    sup = {"line": "x", "deliveries": [{"start": "2024-01-01", "end": "2024-01-11", "quantity": 100}], **supplier}
+    return Scenario.model_validate({
+        "name": "s", "draft": True, "start": "2024-01-01", "horizon": "2024-01-31", "step": "day",
+        "sides": {"a": {"lines": {"x": {"demand": {"values": {"2024-01-01": 0}}},
+                                  "y": {"front": {"low": 1, "high": 9}, "demand": {"values": {"2024-01-01": {"low": 0, "high": 1}}}}},
+                        "suppliers": {"p": sup}}}})
+
+
+def imported(sc: Scenario) -> float:
+    return float(simulate(sc, runs=1, keep=1).trajectories["imported"][0, :, 0].sum())
+
+
+def test_inserting_an_unrelated_delivery_leaves_every_other_draw_alone():
+    doc = yaml.safe_load(load(BASE).text)
+    nk = doc["sides"]["russia"]["suppliers"]["north-korea"]["deliveries"]
+    nk.insert(0, {"start": "2023-01-01", "end": "2023-02-01", "quantity": {"value": 1000, "source": nk[0]["quantity"]["source"]}})
+    a, b = layout(load(BASE).scenario), layout(parse(yaml.safe_dump(doc, sort_keys=False), "inserted").scenario)
+    runs = np.arange(300)
+    da, db = sample_draws(a, 7, runs), sample_draws(b, 7, runs)
+    for pa, pb in zip(da, db):
+        for name, x, y in zip(pa._fields, pa, pb):
+            if type(pa).__module__.endswith("imports") and name == "quantity":
+                first = list(a.deliveries.owner).index(0)  # north-korea is supplier 0: its columns come first
+                assert np.array_equal(x[:first], y[:first]) and np.array_equal(x[first:], y[first + 1:])
+            else:
+                assert np.array_equal(x, y), name
+    ea = simulate(a.scenario, runs=300, seed=7, keep=0)
+    eb = simulate(b.scenario, runs=300, seed=7, keep=0)
+    rows = paired(ea, eb)
+    untouched = rows[~((rows.side == "russia") & (rows.line == "shells"))]
+    assert (untouched[["diff_p10", "diff_p50", "diff_p90", "p_worse", "p_better"]] == 0).all().all()
+
+
+def test_a_scenario_compared_with_itself_differs_nowhere():
+    sc = load(BASE).scenario
+    frame = mt.compare(sc, sc, runs=500, seed=3)
+    assert len(frame) > 0
+    assert (frame[["diff_p10", "diff_p50", "diff_p90", "p_worse", "p_better"]] == 0).all().all()
+
+
+def test_stopping_a_supplier_mid_window_delivers_that_windows_share_exactly():
+    assert imported(small()) == pytest.approx(100)
+    stopped = vary(parse(yaml.safe_dump(small().model_dump(mode="json", by_alias=True, exclude_defaults=True)), "s"),
+                   [from_flag("stop", "a/p from 2024-01-05")]).scenario
+    assert imported(stopped) == pytest.approx(40)  # 4 of the window's 10 days
+    started = vary(parse(yaml.safe_dump(small().model_dump(mode="json", by_alias=True, exclude_defaults=True)), "s"),
+                   [from_flag("start", "a/p from 2024-01-09")]).scenario
+    assert imported(started) == pytest.approx(20)
+
+
+def test_scaling_demand_from_a_date_scales_it_from_that_day():
+    sc = Scenario.model_validate({"name": "d", "draft": True, "start": "2024-01-01", "horizon": "2024-01-14", "step": "week",
+                                  "sides": {"a": {"lines": {"x": {"demand": {"per": "day", "values": {"2024-01-01": 10}}}}}}})
+    text = yaml.safe_dump(sc.model_dump(mode="json", by_alias=True, exclude_defaults=True))
+    varied = vary(parse(text, "d"), [from_flag("scale", "demand of a/* by 0.5 from 2024-01-05")]).scenario
+    demand = simulate(varied, runs=1, keep=1).trajectories["demand"][0, :, 0]
+    np.testing.assert_allclose(demand, [4 * 10 + 3 * 5, 7 * 5])
+    assert varied.what_if == ["scale demand of a/* by 0.5 from 2024-01-05 (hypothesis)"]
+
+
+def test_set_and_scale_a_quantity_and_the_mistakes_people_make():
+    v = vary(load(BASE), [from_flag("set", "sides.russia.lines.tanks.front={low: 2000, high: 2600}"),
+                          from_flag("scale", "multiplier of russia/shells by 2", ("rusi-2024-02",))]).scenario
+    front = v.sides["russia"].lines["tanks"].front
+    assert (front.low, front.high, front.hypothesis) == (2000, 2600, True)
+    base = load(BASE).scenario.sides["russia"].lines["shells"].production.multiplier
+    assert v.sides["russia"].lines["shells"].production.multiplier.high == 2 * base.high
+    with pytest.raises(InputError, match="closest: sides.russia.lines.tanks.front"):
+        vary(load(BASE), [from_flag("set", "sides.russia.lines.tank.front=5")])
+    with pytest.raises(InputError, match="low"):
+        vary(load(BASE), [from_flag("set", "sides.russia.lines.tanks.front={low: 9, high: 2}")])
+    with pytest.raises(InputError, match="matches no SIDE/LINE"):
+        vary(load(BASE), [from_flag("scale", "demand of russia/nothing by 2")])
+    with pytest.raises(InputError, match="not a dated schedule"):
+        vary(load(BASE), [from_flag("scale", "production of russia/tanks by 2 from 2025-01-01")])
+    with pytest.raises(InputError, match="no supplier"):
+        vary(load(BASE), [from_flag("stop", "russia/atlantis from 2025-01-01")])
+    with pytest.raises(InputError, match="unknown source id"):
+        vary(load(BASE), [from_flag("stop", "russia/north-korea from 2025-01-01", ("no-such-source",))])
+    for kind, text in (("scale", "demand russia by 2"), ("set", "no-equals"), ("stop", "russia/north-korea from 1 May")):
+        with pytest.raises(InputError, match="expected"):
+            from_flag(kind, text)
+
+
+def write_overlay(tmp_path, **fields) -> str:
+    path = tmp_path / "overlay.yaml"
+    path.write_text(yaml.safe_dump({"extends": BASE, **fields}))
+    return str(path)
+
+
+def test_an_overlay_is_its_base_with_its_interventions(tmp_path):
+    path = write_overlay(tmp_path, name="nk-stops", interventions=[
+        {"stop": "russia/north-korea", "from": "2025-01-01", "hypothesis": True},
+        {"scale": "refurbish", "of": "russia/tanks", "by": 2, "source": "rusi-2024-02"}])
+    sc = load(path).scenario
+    assert sc.name == "nk-stops" and len(sc.what_if) == 2
+    assert sc.sides["russia"].suppliers["north-korea"].active.until.isoformat() == "2025-01-01"
+    assert sc.sides["russia"].lines["tanks"].refurbish.scale[0].source == ["rusi-2024-02"]
+    nested = tmp_path / "nested.yaml"
+    nested.write_text(yaml.safe_dump({"extends": "overlay.yaml", "interventions": [
+        {"set": "sides.russia.lines.tanks.front", "to": 2500, "hypothesis": True}]}))
+    assert load(nested).scenario.sides["russia"].lines["tanks"].front.value == 2500
+    assert len(load(nested).scenario.what_if) == 3
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"interventions": [{"stop": "russia/north-korea", "from": "2025-01-01"}]}, "cites no source"),
+    ({"interventions": [{"stop": "russia/north-korea", "frm": "2025-01-01", "hypothesis": True}]}, "unknown field"),
+    ({"interventions": [{"scale": "demand", "of": "russia/*", "by": -1, "hypothesis": True}]}, "factor"),
+    ({"interventions": "stop everything"}, "expected a list"),
+    ({"sides": {}}, "an overlay has only"),
+    ({"extends": "no-such-scenario"}, "no such file or built-in scenario"),
+])
+def test_bad_overlays_are_refused_with_the_path(tmp_path, cli, fields, message):
+    done = cli("validate", write_overlay(tmp_path, **fields))
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cli_compare_run_with_flags_and_scenarios_copy_diff(tmp_path, cli):
+    out = tmp_path / "cmp.json"
+    done = cli("compare", "--runs", "400", "--stop", "russia/north-korea from 2025-01-01", "--json", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "P(more)" in done.stdout and "stop russia/north-korea from 2025-01-01" in done.stdout
+    doc = json.loads(out.read_text())
+    shells = [r for r in doc["rows"] if (r["side"], r["line"], r["outcome"]) == ("russia", "shells", "shortfall")][0]
+    assert shells["diff_p50"] > 0 and shells["p_worse"] > 0.5
+    assert all(r["diff_p50"] == 0 for r in doc["rows"] if r["side"] == "ukraine")
+    assert cli("compare", "--runs", "100").returncode == 2
+
+    summary = tmp_path / "run.json"
+    done = cli("run", "--runs", "200", "--no-store", "-q", "--set", "sides.russia.lines.tanks.front=2500", "--json", str(summary))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(summary.read_text())["what_if"] == ["set sides.russia.lines.tanks.front to 2500 (hypothesis)"]
+    done = cli("run", "--runs", "200", "--no-store", "--set", "sides.russia.lines.tank.front=2500")
+    assert done.returncode == 2 and "closest: sides.russia.lines.tanks.front" in done.stderr
+
+    copy = tmp_path / "mine.yaml"
+    assert cli("scenarios", "copy", BASE, str(copy)).returncode == 0
+    assert copy.read_text() == load(BASE).text
+    assert cli("scenarios", "copy", BASE, str(copy)).returncode == 2  # no overwrite without --force
+    overlay = write_overlay(tmp_path, interventions=[{"stop": "russia/north-korea", "from": "2025-01-01", "hypothesis": True},
+                                                    {"set": "sides.russia.lines.tanks.front", "to": 2500, "hypothesis": True}])
+    done = cli("scenarios", "diff", BASE, overlay)
+    assert done.returncode == 0
+    assert "sides.russia.lines.tanks.front" in done.stdout and "north-korea.active" in done.stdout
+    assert "same quantities" in cli("scenarios", "diff", BASE, str(copy)).stdout
