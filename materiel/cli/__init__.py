@@ -39,6 +39,7 @@ from materiel.cli import interop  # noqa: E402,F401  (registers `materiel export
 from materiel.cli import calibrate  # noqa: E402,F401  (registers `materiel calibrate` and `backtest`)
 from materiel.cli import bench  # noqa: E402,F401  (registers `materiel bench`)
 from materiel.cli import ingest  # noqa: E402,F401  (registers `materiel ingest`)
+from materiel.cli import sensitivity  # noqa: E402,F401  (registers `materiel sensitivity` and `discover`)
 
 
 def main(argv: list[str] | None = None) -> None:
