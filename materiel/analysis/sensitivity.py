@@ -82,9 +82,17 @@ def outcome_values(ens: Ensemble, name: str, i: int) -> np.ndarray:
     return values.astype(np.float64)
 
 
-def _analysable(y: np.ndarray) -> bool:
-    """An outcome with indices to compute: finite in every run and not the same in all."""
-    return bool(np.isfinite(y).all() and np.ptp(y) > 0)
+def _analysable(ens: Ensemble, outcomes, lines: list[int], left_out: list[str]):
+    """(outcome, side, line, per-run values) of each outcome and line with indices to compute: finite
+    in every run and not the same in all; the others' "outcome of side/line" go to `left_out`."""
+    for name in outcomes:
+        for i in lines:
+            y = outcome_values(ens, name, i)
+            side, line = ens.layout.lines[i]
+            if np.isfinite(y).all() and np.ptp(y) > 0:
+                yield name, side, line, y
+            else:
+                left_out.append(f"{name} of {side}/{line}")
 
 
 def check_names(method: str, outcomes, series) -> None:
@@ -118,20 +126,15 @@ def sobol_indices(ens: Ensemble, groups: dict[str, list[str]], outcomes, lines: 
 
     problem = _problem(groups)
     names = list(groups)
-    rows = []
-    for name in outcomes:
-        for i in lines:
-            y = outcome_values(ens, name, i)
-            if not _analysable(y):
-                continue
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                res = sobol.analyze(problem, y, calc_second_order=False, conf_level=0.95, seed=seed)
-            side, line = ens.layout.lines[i]
-            for k, f in enumerate(names):
-                rows.append({"outcome": name, "side": side, "line": line, "factor": f, "S1": res["S1"][k],
-                             "S1_conf": res["S1_conf"][k], "ST": res["ST"][k], "ST_conf": res["ST_conf"][k]})
-    return _tidy(rows, "ST")
+    rows, left_out = [], []
+    for name, side, line, y in _analysable(ens, outcomes, lines, left_out):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            res = sobol.analyze(problem, y, calc_second_order=False, conf_level=0.95, seed=seed)
+        for k, f in enumerate(names):
+            rows.append({"outcome": name, "side": side, "line": line, "factor": f, "S1": res["S1"][k],
+                         "S1_conf": res["S1_conf"][k], "ST": res["ST"][k], "ST_conf": res["ST_conf"][k]})
+    return _tidy(rows, "ST", left_out)
 
 
 def factor_values(groups: dict[str, list[str]], seed: int, runs: int) -> np.ndarray:
@@ -151,18 +154,13 @@ def pawn_indices(ens: Ensemble, groups: dict[str, list[str]], outcomes, lines: l
     x = factor_values({**groups, DUMMY: [DUMMY]}, ens.seed, ens.runs)
     names = list(groups)
     problem = {"num_vars": x.shape[1], "names": [*names, DUMMY], "bounds": [[0.0, 1.0]] * x.shape[1]}
-    rows = []
-    for name in outcomes:
-        for i in lines:
-            y = outcome_values(ens, name, i)
-            if not _analysable(y):
-                continue
-            res = pawn.analyze(problem, x, y, S=10, seed=seed)
-            side, line = ens.layout.lines[i]
-            for k, f in enumerate(names):
-                rows.append({"outcome": name, "side": side, "line": line, "factor": f, "pawn": res["median"][k],
-                             "pawn_max": res["maximum"][k], "dummy": res["median"][-1]})
-    return _tidy(rows, "pawn")
+    rows, left_out = [], []
+    for name, side, line, y in _analysable(ens, outcomes, lines, left_out):
+        res = pawn.analyze(problem, x, y, S=10, seed=seed)
+        for k, f in enumerate(names):
+            rows.append({"outcome": name, "side": side, "line": line, "factor": f, "pawn": res["median"][k],
+                         "pawn_max": res["maximum"][k], "dummy": res["median"][-1]})
+    return _tidy(rows, "pawn", left_out)
 
 
 def correlation_ratio(x: np.ndarray, y: np.ndarray, bins: int = BINS) -> np.ndarray:
@@ -202,10 +200,12 @@ def series_indices(ens: Ensemble, groups: dict[str, list[str]], series, lines: l
     return frame
 
 
-def _tidy(rows: list[dict], by: str) -> pd.DataFrame:
-    """Rows sorted by outcome, side and line, then by the given index, largest first."""
+def _tidy(rows: list[dict], by: str, left_out: list[str]) -> pd.DataFrame:
+    """Rows sorted by outcome, side and line, then by the given index, largest first; attrs["left_out"]:
+    the outcomes without indices (the same in every run, or not finite)."""
     frame = pd.DataFrame(rows)
-    if frame.empty:
-        return frame
-    return frame.sort_values(["outcome", "side", "line", by], ascending=[True, True, True, False],
-                             ignore_index=True)
+    if not frame.empty:
+        frame = frame.sort_values(["outcome", "side", "line", by], ascending=[True, True, True, False],
+                                  ignore_index=True)
+    frame.attrs["left_out"] = left_out
+    return frame

@@ -64,6 +64,8 @@ def sensitivity(
     written = _sensitivity_report(out, sc.name, indices, over_time) if out is not None else None
     if not quiet:
         console.print(_top_table(indices, top, method))
+        if indices.attrs["left_out"]:
+            console.print("left out (the same in every run, or not finite): " + ", ".join(indices.attrs["left_out"]))
         console.print(f"{indices.attrs['runs']:,} runs, {indices.attrs['factors']} factors"
                       + (f"; report: {written}" if written else ""))
 
