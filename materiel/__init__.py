@@ -4,14 +4,17 @@
     sc = mt.load_scenario("russia-ukraine-2022")
     ens = mt.simulate(sc, runs=10_000, seed=1)
     ens.summary(); ens.depletion("russia", "tanks"); ens.dataset()
+    indices, over_time = mt.sensitivity(sc, base_samples=256, series=("storage",))
+    found = mt.discover(sc, "russia/tanks runout before 2026-01-01")
 """
 
 from materiel.errors import InputError
 from materiel.version import __version__
 
-__all__ = ["InputError", "compare", "load_scenario", "simulate", "__version__"]
+__all__ = ["InputError", "compare", "discover", "load_scenario", "sensitivity", "simulate", "__version__"]
 
-_PUBLIC = {"load_scenario": "materiel.scenario.loading", "simulate": "materiel.simulation", "compare": "materiel.simulation"}
+_PUBLIC = {"load_scenario": "materiel.scenario.loading", "simulate": "materiel.simulation", "compare": "materiel.simulation",
+           "sensitivity": "materiel.explore", "discover": "materiel.explore"}
 
 
 def __getattr__(name: str):

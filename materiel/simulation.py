@@ -8,11 +8,12 @@ import numpy as np
 
 from materiel.analysis.outcomes import Ensemble
 from materiel.engine import parallel
-from materiel.engine.draws import draw_bytes
-from materiel.engine.layout import layout
+from materiel.engine.draws import Design, draw_bytes, drawn_paths
+from materiel.engine.layout import Layout, layout
 from materiel.engine.runner import Outcome, blocks, outcome
 from materiel.engine.scalars import RunScalars
 from materiel.engine.variables import SKETCHED, VARIABLES
+from materiel.errors import InputError, Problem
 from materiel.scenario.schema import Scenario
 
 BLOCK_BYTES = 128 * 2**20       # the draws of one block
@@ -25,7 +26,8 @@ DRAW_COPIES = 3                 # a block's draws at their peak: the arrays and 
 
 def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_size: int | None = None,
              keep: int | None = None, progress: Callable[[int, int], None] | None = None,
-             workers: int = 1, dask: str | None = None, bands: bool = False) -> Ensemble:
+             workers: int = 1, dask: str | None = None, bands: bool = False,
+             design: Design | None = None) -> Ensemble:
     """Run `runs` runs of `scenario` and return their outcomes.
 
     Results depend only on the scenario, `seed` and the run indices, never on `block_size`.
@@ -35,10 +37,14 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_siz
     here); the results are the same.
     `bands`: per-step quantiles of every run's front, storage, supply, lost and shortfall, streamed
     through fixed-bin histograms (`Ensemble.step_quantiles`; engine/histogram.py states the error).
+    `design`: uniforms [runs, paths] used in place of the hashed draws of the quantities it names
+    (`engine.draws.Design`); run r reads row r, whatever the blocks.
     """
     if runs < 1:
         raise ValueError("runs must be at least 1")
     lay = layout(scenario)
+    if design is not None:
+        check_design(lay, design, runs)
     T, L = lay.steps, len(lay.lines)
     if block_size is None:
         size = BLOCK_LINE_STEPS // (T * L)
@@ -75,13 +81,14 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_siz
         if progress:
             progress(done, runs)
 
-    jobs = ((lay, seed, index, keep, np.float32, None, bands) for index in blocks(runs, block_size))
+    jobs = ((lay, seed, index, keep, np.float32, None, bands, _rows(design, index))
+            for index in blocks(runs, block_size))
     if dask is not None:
         done_blocks = parallel.on_dask(outcome, jobs, dask)
     elif workers > 1:
         done_blocks = parallel.in_processes(outcome, jobs, workers)
     else:  # in this process: kept trajectories are written where they stay
-        done_blocks = (outcome(*job[:5], _kept_part(store, workforce, job[2]), bands) for job in jobs)
+        done_blocks = (outcome(*job[:5], _kept_part(store, workforce, job[2]), *job[6:]) for job in jobs)
     for out in done_blocks:
         gather(out)
     workforce[np.isinf(workforce)] = np.nan  # sides without a workforce limit
@@ -93,6 +100,29 @@ def _kept_part(store: np.ndarray, workforce: np.ndarray, runs: np.ndarray) -> tu
     first = int(runs[0])
     last = max(first, min(int(runs[-1]) + 1, workforce.shape[0]))
     return store[first:last], workforce[first:last]
+
+
+def check_design(lay: Layout, design: Design, runs: int) -> None:
+    """A design names quantities the engine draws, once each, with one row per run of uniforms in (0, 1)."""
+    known = set(drawn_paths(lay))
+    problems = [Problem("design", p, message="is not an uncertain quantity the engine draws")
+                for p in design.paths if p not in known]
+    if len(set(design.paths)) < len(design.paths):
+        problems.append(Problem("design", message="names a quantity more than once"))
+    u = np.asarray(design.uniforms)
+    if u.shape != (runs, len(design.paths)):
+        problems.append(Problem("design", message=f"uniforms have shape {u.shape}, expected {(runs, len(design.paths))}"))
+    elif not ((u > 0) & (u < 1)).all():
+        problems.append(Problem("design", message="uniforms must lie strictly between 0 and 1"))
+    if problems:
+        raise InputError(problems)
+
+
+def _rows(design: Design | None, runs: np.ndarray) -> Design | None:
+    """A block's rows of the design (consecutive runs), to travel with the block's job."""
+    if design is None:
+        return None
+    return Design(design.paths, np.ascontiguousarray(design.uniforms[runs[0]:runs[-1] + 1], dtype=np.float64))
 
 
 def compare(base: Scenario, *variants: Scenario, runs: int = 10_000, seed: int = 0, workers: int = 1,

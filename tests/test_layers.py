@@ -17,7 +17,7 @@ LAYERS = [
     {"evidence", "observe", "engine", "ingest"},
     {"analysis"},
     {"simulation"},
-    {"report", "store", "interop"},
+    {"report", "store", "interop", "explore"},
     {"bench"},
     {"cli"},
     {"__init__", "__main__"},

@@ -40,6 +40,7 @@ from materiel.cli import calibrate  # noqa: E402,F401  (registers `materiel cali
 from materiel.cli import bench  # noqa: E402,F401  (registers `materiel bench`)
 from materiel.cli import whatif  # noqa: E402,F401  (registers `materiel compare`, `scenarios copy` and `diff`)
 from materiel.cli import ingest  # noqa: E402,F401  (registers `materiel ingest`)
+from materiel.cli import sensitivity  # noqa: E402,F401  (registers `materiel sensitivity` and `discover`)
 
 
 def main(argv: list[str] | None = None) -> None:

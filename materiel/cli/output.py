@@ -55,7 +55,7 @@ class progress_bar:
             self.bar.start()
             self.task = self.bar.add_task("runs", total=total)
         if self.bar is not None:
-            self.bar.update(self.task, completed=done)
+            self.bar.update(self.task, completed=done, total=total)  # a command may run several ensembles
 
     def __exit__(self, *exc):
         if self.spinner is not None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from materiel.engine.draws import sample_draws
+from materiel.engine.draws import Design, sample_draws
 from materiel.engine.layout import Layout
 from materiel.engine.scalars import RunScalars
 from materiel.engine.variables import SKETCHED, VARIABLES
@@ -25,12 +25,14 @@ class Outcome:
 
 
 def outcome(lay: Layout, seed: int, runs: np.ndarray, keep: int, dtype=np.float32,
-            into: tuple[np.ndarray, np.ndarray] | None = None, bands: bool = False) -> Outcome:
+            into: tuple[np.ndarray, np.ndarray] | None = None, bands: bool = False,
+            design: Design | None = None) -> Outcome:
     """Draw, step and reduce one block of consecutive runs; keep trajectories (as `dtype`) of runs below `keep`.
 
     `into`: where to write the kept trajectories [k, V, T, L] and workforce [k, T, S] (new arrays if None);
     C-contiguous, as a block of runs of the ensemble's store is, so the kernel has one signature.
     `bands`: also count every run's `SKETCHED` series in per-step histograms (engine/histogram.py).
+    `design`: the block's rows of an external design (`draws.Design`), used in place of hashed draws.
     """
     T, L = lay.steps, len(lay.lines)
     k = int(np.count_nonzero(runs < keep))
@@ -39,7 +41,7 @@ def outcome(lay: Layout, seed: int, runs: np.ndarray, keep: int, dtype=np.float3
     series = np.empty((len(SKETCHED), T, L, runs.size if bands else 0), dtype=np.float32)
     from materiel.engine import kernel  # numba loads only when the engine runs
 
-    scalars = kernel.outcome(lay, sample_draws(lay, seed, runs), traj, workforce, series)
+    scalars = kernel.outcome(lay, sample_draws(lay, seed, runs, design), traj, workforce, series)
     counts = None
     if bands:
         from materiel.engine import histogram
