@@ -125,21 +125,25 @@ def _rows(design: Design | None, runs: np.ndarray) -> Design | None:
     return Design(design.paths, np.ascontiguousarray(design.uniforms[runs[0]:runs[-1] + 1], dtype=np.float64))
 
 
-def compare(base: Scenario, *variants: Scenario, runs: int = 10_000, seed: int = 0, workers: int = 1,
-            dask: str | None = None, progress: Callable[[int, int], None] | None = None):
-    """Each variant against the base, run with the same seed and runs and paired run by run: a tidy
-    frame of `analysis.comparison.paired` rows, with the variant's name in column `variant`."""
-    import pandas as pd
-
-    from materiel.analysis.comparison import paired
-
+def paired_ensembles(base: Scenario, *variants: Scenario, runs: int = 10_000, seed: int = 0, keep: int = 0,
+                     workers: int = 1, dask: str | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> list[Ensemble]:
+    """The base and each variant, run with the same seed and runs (so paired run by run), the first
+    `keep` runs' trajectories kept."""
     total = runs * (1 + len(variants))
 
     def ensemble(sc: Scenario, k: int) -> Ensemble:
         step = (lambda done, _: progress(k * runs + done, total)) if progress else None
-        return simulate(sc, runs=runs, seed=seed, keep=0, progress=step, workers=workers, dask=dask)
+        return simulate(sc, runs=runs, seed=seed, keep=keep, progress=step, workers=workers, dask=dask)
 
-    reference = ensemble(base, 0)
-    frames = [paired(reference, ensemble(v, k + 1)).assign(variant=v.name) for k, v in enumerate(variants)]
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return frame[["variant", *[c for c in frame.columns if c != "variant"]]] if len(frame) else frame
+    return [ensemble(sc, k) for k, sc in enumerate((base, *variants))]
+
+
+def compare(base: Scenario, *variants: Scenario, runs: int = 10_000, seed: int = 0, workers: int = 1,
+            dask: str | None = None, progress: Callable[[int, int], None] | None = None):
+    """Each variant against the base, paired run by run: a tidy frame of `analysis.comparison.paired`
+    rows, with the variant's name in column `variant`."""
+    from materiel.analysis.comparison import paired_frame
+
+    return paired_frame(*paired_ensembles(base, *variants, runs=runs, seed=seed, workers=workers, dask=dask,
+                                          progress=progress))

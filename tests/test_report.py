@@ -13,14 +13,11 @@ from defusedxml import ElementTree
 from PIL import Image
 
 import materiel as mt
-from conftest import run_cli
+from conftest import needs_chromium, offline_page, run_cli
 from materiel.engine.variables import VARIABLES
 from materiel.report import figures, outputs, series, tidy
 from materiel.scenario.loading import load
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 RUNS, SEED = 60, 5  # 60 runs × 306 steps × 11 lines × 12 variables stays under the tidy-row cap
 
 
@@ -121,37 +118,24 @@ def test_unwritable_out_dir_exits_2_with_a_clear_message(cli, tmp_path):
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+@needs_chromium
 def test_report_opens_offline_in_a_browser_and_draws_every_chart(written, ensemble):
-    from playwright.sync_api import sync_playwright
-
     url = (written[0] / "report.html").resolve().as_uri()
-    requests, blocked, errors = [], [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.route(re.compile(r"^(?!file:)"), lambda route: (blocked.append(route.request.url), route.abort()))
-            page.goto(url, wait_until="load")
-            n = expected_charts(ensemble)
-            page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot').length >= {n}", timeout=30_000)
-            charts = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].map(el => ({
-                title: el.closest('figure').querySelector('figcaption b').textContent,
-                svgs: el.querySelectorAll('svg.main-svg').length,
-                ticks: el.querySelectorAll('.xtick').length,
-                paths: el.querySelectorAll('.trace path').length,
-                width: el.getBoundingClientRect().width}))""")
-            table = page.locator("#table tbody tr").all_inner_texts()
-            horizon_lines = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].map(
-                el => el.layout.shapes.filter(s => s.x0 === '2025-06-30').length)""")
-            page.locator(".card a", has_text="quantities and sources").first.click()
-            opened = page.evaluate("() => { const d = document.querySelector(location.hash);"
-                                   " return [location.hash, d.open, d.querySelectorAll('tbody tr').length]; }")
-        finally:
-            browser.close()
+    with offline_page(url) as (page, requests, blocked, errors):
+        n = expected_charts(ensemble)
+        page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot').length >= {n}", timeout=30_000)
+        charts = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].map(el => ({
+            title: el.closest('figure').querySelector('figcaption b').textContent,
+            svgs: el.querySelectorAll('svg.main-svg').length,
+            ticks: el.querySelectorAll('.xtick').length,
+            paths: el.querySelectorAll('.trace path').length,
+            width: el.getBoundingClientRect().width}))""")
+        table = page.locator("#table tbody tr").all_inner_texts()
+        horizon_lines = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].map(
+            el => el.layout.shapes.filter(s => s.x0 === '2025-06-30').length)""")
+        page.locator(".card a", has_text="quantities and sources").first.click()
+        opened = page.evaluate("() => { const d = document.querySelector(location.hash);"
+                               " return [location.hash, d.open, d.querySelectorAll('tbody tr').length]; }")
     assert errors == []
     assert blocked == [] and requests == [url]
     assert len(charts) == n

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 import materiel as mt
+from conftest import needs_chromium, offline_page
 from materiel.analysis.comparison import paired
 from materiel.engine.draws import sample_draws
 from materiel.engine.layout import layout
@@ -169,3 +170,23 @@ def test_cli_compare_run_with_flags_and_scenarios_copy_diff(tmp_path, cli):
     assert done.returncode == 0
     assert "sides.russia.lines.tanks.front" in done.stdout and "north-korea.active" in done.stdout
     assert "same quantities" in cli("scenarios", "diff", BASE, str(copy)).stdout
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_the_comparison_page_opens_offline_and_draws_the_changed_lines(tmp_path, cli):
+    done = cli("compare", "--runs", "300", "-q", "--stop", "russia/north-korea from 2025-01-01", "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    url = (tmp_path / "comparison.html").resolve().as_uri()
+    with offline_page(url) as (page, requests, blocked, errors):
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 6", timeout=30_000)
+        charts = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].map(el => ({
+            section: el.closest('section').id, traces: el.querySelectorAll('.trace').length,
+            width: el.getBoundingClientRect().width}))""")
+        lede = page.locator("#glance .lede").inner_text()
+        rows = page.locator("#table tbody tr").count()
+    assert errors == [] and blocked == [] and requests == [url]
+    assert {c["section"] for c in charts} == {"line-russia-shells"}  # the only line North Korea's shells reach
+    assert len(charts) == 6 and all(c["traces"] > 0 and c["width"] > 200 for c in charts)
+    assert "stop russia/north-korea from 2025-01-01 (hypothesis)" in lede
+    assert rows == 27  # 11 lines × shortfall and ratio, and run-out for the 5 with storage

@@ -50,6 +50,13 @@ def paired(base: Ensemble, variant: Ensemble, quantiles=QUANTILES) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
+def paired_frame(base: Ensemble, *variants: Ensemble) -> pd.DataFrame:
+    """`paired` rows of every variant against the base, the variant's scenario name in column `variant`."""
+    frames = [paired(base, v).assign(variant=v.layout.scenario.name) for v in variants]
+    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return frame[["variant", *[c for c in frame.columns if c != "variant"]]] if len(frame) else frame
+
+
 def _per_run(ens: Ensemble, outcome: str, line: int) -> np.ndarray | None:
     """One line's per-run outcome as float64 (NaN where undefined), or None if it has none."""
     s = ens.scalars

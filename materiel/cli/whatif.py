@@ -15,6 +15,7 @@ from materiel.cli.options import (ScaleFlags, SetFlags, SourceFlags, StartFlags,
 from materiel.cli.output import console, progress_bar
 from materiel.errors import InputError, Problem
 
+REPORT_RUNS = 1_000  # runs whose trajectories the comparison page's charts show
 OUTCOMES = {"runout_days": ("storage runs out (days)", "earlier"), "shortfall": ("shortfall", "more"),
             "supply_demand_ratio": ("supply / demand", "lower")}
 
@@ -26,6 +27,8 @@ def compare(
     runs: Annotated[int, typer.Option(min=1, help="Runs of each, paired run by run")] = 10_000,
     seed: Annotated[int, typer.Option(help="Seed of both")] = 0,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write every row as JSON to this file")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write comparison.html (charts of base and variant, and "
+                                                              "their paired difference) to this folder")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors")] = False,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Local processes to spread the runs over")] = 1,
     dask: Annotated[Optional[str], typer.Option("--dask", help="Dask scheduler ADDRESS, or 'local'")] = None,
@@ -36,8 +39,9 @@ def compare(
     source: SourceFlags = None,
 ) -> None:
     """What changes if …: each variant against the base, the same seed and runs, per-run differences."""
+    from materiel.analysis.comparison import paired_frame
     from materiel.scenario.loading import load
-    from materiel.simulation import compare as run_compare
+    from materiel.simulation import paired_ensembles
 
     reference = load(base)
     others = [load(v) for v in variants or ()]
@@ -49,9 +53,16 @@ def compare(
                                                     "flags (--set, --scale, --stop, --start)"))
     for loaded in (reference, *others):
         check_runs(runs, loaded.scenario)
+    if out is not None:
+        from materiel.report import outputs
+
+        outputs.prepare(out)
     with progress_bar(quiet) as report:
-        frame = run_compare(reference.scenario, *(o.scenario for o in others), runs=runs, seed=seed,
-                            workers=workers, dask=dask, progress=report)
+        ensembles = paired_ensembles(reference.scenario, *(o.scenario for o in others), runs=runs, seed=seed,
+                                     keep=min(runs, REPORT_RUNS) if out else 0, workers=workers, dask=dask, progress=report)
+    frame = paired_frame(*ensembles)
+    if out is not None:
+        _write_pages(out, ensembles, frame, quiet)
     if json_path is not None:
         write_json(json_path, {"base": reference.scenario.name, "seed": seed, "runs": runs,
                                "variants": [{"name": o.scenario.name, "what_if": o.scenario.what_if} for o in others],
@@ -59,6 +70,24 @@ def compare(
     if not quiet:
         for other in others:
             console.print(_table(frame[frame["variant"] == other.scenario.name], reference.scenario.name, other, runs))
+
+
+def _write_pages(out: Path, ensembles: list, frame, quiet: bool) -> None:
+    """comparison.html (comparison-K.html for the K-th of several variants) in `out`."""
+    import datetime as dt
+
+    from materiel.report import comparison
+
+    base, variants = ensembles[0], ensembles[1:]
+    for k, variant in enumerate(variants, 1):
+        page = out / ("comparison.html" if len(variants) == 1 else f"comparison-{k}.html")
+        rows = frame[frame["variant"] == variant.layout.scenario.name]
+        try:
+            page.write_text(comparison.render(base, variant, rows, dt.datetime.now(dt.timezone.utc)), encoding="utf-8")
+        except OSError as exc:
+            raise InputError(Problem(str(page), message=f"cannot write: {exc.strerror or exc}")) from None
+        if not quiet:
+            console.print(f"comparison: {page}")
 
 
 def _table(rows, base_name: str, other, runs: int) -> Table:

@@ -19,19 +19,19 @@ RATIO = ".2f"
 
 def front(ens: Ensemble, i: int) -> go.Figure:
     side, line = ens.layout.lines[i]
-    return _fan(ens, [("front", style.side_color(ens, side), series.band(ens, "front", i))],
+    return fan(ens, [("front", style.side_color(ens, side), series.band(ens, "front", i))],
                 style.unit(ens, side, line))
 
 
 def storage(ens: Ensemble, i: int) -> go.Figure:
     side, line = ens.layout.lines[i]
-    return _fan(ens, [("storage", style.side_color(ens, side), series.band(ens, "storage", i))],
+    return fan(ens, [("storage", style.side_color(ens, side), series.band(ens, "storage", i))],
                 style.unit(ens, side, line))
 
 
 def supply(ens: Ensemble, i: int) -> go.Figure:
     side, line = ens.layout.lines[i]
-    return _fan(ens, [("demand", style.DEMAND_COLOR, series.band(ens, "demand", i)),
+    return fan(ens, [("demand", style.DEMAND_COLOR, series.band(ens, "demand", i)),
                       ("supply", style.side_color(ens, side), series.band(ens, "supply", i))],
                 f"{style.unit(ens, side, line)} per day")
 
@@ -57,20 +57,20 @@ def runout(ens: Ensemble, i: int) -> go.Figure:
 
 def expended(ens: Ensemble, pair: series.Pair) -> go.Figure:
     """What each side loses or fires per day."""
-    return _fan(ens, [(style.name(side), style.side_color(ens, side), series.band(ens, "lost", i))
+    return fan(ens, [(style.name(side), style.side_color(ens, side), series.band(ens, "lost", i))
                       for side, i in ((pair.a, pair.i), (pair.b, pair.j))],
                 f"{style.unit(ens, pair.a, pair.category)} per day")
 
 
 def ratio(ens: Ensemble, pair: series.Pair) -> go.Figure:
     """Side a's losses (or fire) over side b's, per step."""
-    fig = _fan(ens, [("ratio", style.RATIO_COLOR, series.step_quantiles(series.step_ratio(ens, pair)))],
+    fig = fan(ens, [("ratio", style.RATIO_COLOR, series.step_quantiles(series.step_ratio(ens, pair)))],
                f"{style.name(pair.a)} ÷ {style.name(pair.b)}", hover=RATIO)
     fig.add_hline(y=1, line={"color": "#999", "width": 1, "dash": "dash"})
     return fig
 
 
-def _fan(ens: Ensemble, bands: list[tuple[str, str, np.ndarray]], ytitle: str, hover: str = COUNT) -> go.Figure:
+def fan(ens: Ensemble, bands: list[tuple[str, str, np.ndarray]], ytitle: str, hover: str = COUNT) -> go.Figure:
     """P10–P90 band and P50 line for each (label, colour, quantiles [3, T])."""
     x = _steps(ens)
     fig = go.Figure()

@@ -62,8 +62,18 @@ def render(ens: Ensemble, loaded: LoadedScenario, command: str, outcomes_kind: s
         sources=_sources(ens),
         reproduce=_reproduce(ens, loaded, command, outcomes_kind, created),
         created=escape(created.strftime("%Y-%m-%d %H:%M UTC")),
-        plotly=resources.files("materiel.report").joinpath("vendor/plotly-basic.min.js").read_text("utf-8"),
+        plotly=plotly_js(), css=css(),
     )
+
+
+def plotly_js() -> str:
+    """Plotly's basic bundle, to inline once per page."""
+    return resources.files("materiel.report").joinpath("vendor/plotly-basic.min.js").read_text("utf-8")
+
+
+def css() -> str:
+    """The reports' style sheet, to inline."""
+    return resources.files("materiel.report").joinpath("templates/report.css").read_text("utf-8")
 
 
 def _lede(doc: dict, ens: Ensemble) -> str:
@@ -120,7 +130,7 @@ def _line_card(ens: Ensemble, row: dict) -> str:
         dates = [f"{k.upper()} {_day(runout[k]) if runout[k] else 'after the horizon'}" for k in ("p10", "p50", "p90")]
         storage = f"Storage runs out before {horizon} in <b>{prob:.0%}</b> of runs ({', '.join(dates)})."
     short = row["shortfall"]
-    behind = f"#{_anchor('q', side, line)}"
+    behind = f"#{anchor('q', side, line)}"
     return f"""
 <article class="card {status}">
   <h3>{escape(style.line_title(side, line))}</h3>
@@ -191,7 +201,7 @@ def _side_section(ens: Ensemble, side: str) -> str:
                       "loses or consumes, per day", charts.supply(ens, i)))
         if ens.scalars.has_storage[i]:
             items.append(("When storage runs out", f"share of all {ens.runs:,} runs, by month", charts.runout(ens, i)))
-        parts.append(f"<h3>{escape(style.name(line))}</h3>{_charts(items)}")
+        parts.append(f"<h3>{escape(style.name(line))}</h3>{chart_grid(items)}")
     return "\n".join(parts) + "</section>"
 
 
@@ -201,14 +211,15 @@ def _versus_section(ens: Ensemble, pairs: list[series.Pair]) -> str:
              'across runs; gaps where the second side lost or fired none.</p>']
     for p in pairs:
         a, b, unit = style.name(p.a), style.name(p.b), style.unit(ens, p.a, p.category)
-        parts.append(f"<h3>{escape(style.name(p.category))}</h3>" + _charts([
+        parts.append(f"<h3>{escape(style.name(p.category))}</h3>" + chart_grid([
             ("Lost or fired per day", f"{a} and {b}, {unit} per day", charts.expended(ens, p)),
             (f"{a} ÷ {b}", "dashed line: parity", charts.ratio(ens, p)),
         ]))
     return "\n".join(parts) + "</section>"
 
 
-def _charts(items) -> str:
+def chart_grid(items) -> str:
+    """(title, caption, figure) items as a grid of figures."""
     figures = []
     for title, caption, fig in items:
         plot = pio.to_html(fig, full_html=False, include_plotlyjs=False, include_mathjax=False,
@@ -227,11 +238,11 @@ def _sources(ens: Ensemble) -> str:
         rows = []
         for path, q in quantities:
             if ledger.feeds(sc, path, side, line):
-                cites = ", ".join(f'<a href="#{_anchor("src", sid)}">{escape(sid)}</a>' for sid in q.source) \
+                cites = ", ".join(f'<a href="#{anchor("src", sid)}">{escape(sid)}</a>' for sid in q.source) \
                     or '<span class="spread">no source (draft)</span>'
                 rows.append(f'<tr><td class="mono">{escape(path)}</td><td class="num">{escape(q.describe())}</td>'
                             f"<td>{cites}</td></tr>")
-        parts.append(f'<details id="{_anchor("q", side, line)}"><summary>{escape(style.line_title(side, line))}: '
+        parts.append(f'<details id="{anchor("q", side, line)}"><summary>{escape(style.line_title(side, line))}: '
                      f"{len(rows)} quantities</summary><table><thead><tr><th>quantity</th><th class=\"num\">value</th>"
                      f"<th>sources</th></tr></thead><tbody>{''.join(rows)}</tbody></table></details>")
     cited = Counter(sid for _, q in quantities for sid in q.source)
@@ -244,7 +255,7 @@ def _sources(ens: Ensemble) -> str:
             title += f' <span class="spread">{escape(src.url)}</span>'
         note = f'<span class="spread">{escape(src.note)}</span>' if src.note else ""
         date = src.date.isoformat() if isinstance(src.date, dt.date) else str(src.date)
-        rows.append(f'<tr id="{_anchor("src", sid)}"><td>{escape(sid)}</td><td>{title}{note}</td>'
+        rows.append(f'<tr id="{anchor("src", sid)}"><td>{escape(sid)}</td><td>{title}{note}</td>'
                     f'<td>{escape(src.author)}</td><td>{escape(date)}</td><td class="num">{cited[sid]}</td></tr>')
     if not rows:
         return "".join(parts) + '<p class="note">This scenario cites no sources.</p>'
@@ -253,7 +264,7 @@ def _sources(ens: Ensemble) -> str:
             f'<th class="num">cited by</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
-def _anchor(kind: str, *keys: str) -> str:
+def anchor(kind: str, *keys: str) -> str:
     """An element id from user-given keys: only letters, digits, '-' and '_' (each run of others is '-')."""
     return "-".join([kind, *(re.sub(r"[^A-Za-z0-9_]+", "-", k) for k in keys)])
 
