@@ -40,9 +40,6 @@ def main() -> None:
         s = statistics.median(times)
         print(f"kernel, {RUNS:,} runs × {T} steps × {L} lines, {name}: {s:.3f} s = {RUNS * T * L / s / 1e6:.0f} M "
               f"line-steps/s (median of {repeat}; fastest {min(times):.3f} s)")
-    began = time.perf_counter()
-    kernel.by_chunk(d)
-    print(f"regrouping the draws by chunk: {time.perf_counter() - began:.3f} s")
 
 
 if __name__ == "__main__":
