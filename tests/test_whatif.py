@@ -190,3 +190,24 @@ def test_the_comparison_page_opens_offline_and_draws_the_changed_lines(tmp_path,
     assert len(charts) == 6 and all(c["traces"] > 0 and c["width"] > 200 for c in charts)
     assert "stop russia/north-korea from 2025-01-01 (hypothesis)" in lede
     assert rows == 27  # 11 lines × shortfall and ratio, and run-out for the 5 with storage
+
+
+def test_named_variants_in_a_scenario_file_run_as_file_at_name(tmp_path, cli):
+    doc = yaml.safe_load(load(BASE).text)
+    doc["variants"] = {"nk-stops": [{"stop": "russia/north-korea", "from": "2025-01-01", "hypothesis": True}],
+                       "broken": [{"stop": "russia/atlantis", "from": "2025-01-01", "hypothesis": True}]}
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    variant = load(f"{path}@nk-stops").scenario
+    assert variant.name == f"{BASE}@nk-stops" and variant.variants == {}
+    assert variant.what_if == ["stop russia/north-korea from 2025-01-01 (hypothesis)"]
+    with pytest.raises(InputError, match="no variant 'nope'; variants: nk-stops, broken"):
+        load(f"{path}@nope")
+    done = cli("validate", str(path))  # every variant is checked
+    assert done.returncode == 2 and "no supplier 'russia/atlantis'" in done.stderr
+    del doc["variants"]["broken"]
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    done = cli("compare", str(path), f"{path}@nk-stops", "--runs", "200", "--json", str(tmp_path / "c.json"), "-q")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads((tmp_path / "c.json").read_text())["rows"]
+    assert any(r["diff_p50"] > 0 for r in rows if r["line"] == "shells" and r["side"] == "russia")

@@ -146,6 +146,8 @@ def validate(file: Annotated[str, typer.Argument(help="Scenario YAML file or bui
 
     loaded = load(file)
     sc = loaded.scenario
+    for variant in sc.variants:  # each named variant must make a valid scenario too
+        load(f"{file}@{variant}")
     n_lines = sum(len(s.lines) for s in sc.sides.values())
     console.print(f"{loaded.origin}: valid — {len(sc.sides)} sides, {n_lines} lines, "
                   f"{sum(1 for _ in iter_quantities(sc))} quantities, {len(sc.sources)} sources")

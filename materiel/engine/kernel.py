@@ -1,8 +1,8 @@
 """The compiled engine: every run of a block stepped through the horizon, the flows in order.
 
 Runs go in chunks of CHUNK, spread over the cores (a thread per core, the compiled code running
-without Python's lock); within a chunk each flow loops over
-lines and then runs, so the innermost loops vectorise. A step's values live in one array
+without Python's lock); within a chunk each flow loops over lines and then runs, so the innermost
+loops vectorise. A step's values live in one array
 x [rows of engine/variables.py, lines, runs]; each flow (engine/mechanisms/) reads the rows it needs
 and writes its own, and `_record` keeps what is kept. Inputs are computed from the draws as each
 step is taken, never stored for the whole block. Compiled code is cached on disk (`cache=True`):
@@ -106,7 +106,7 @@ def _chunk(grid, d, c, n, M, rec):
         workforce.hire(t, grid, d.workforce, c, n, workers, x, left)  # 2. hiring
         production.produce(n, x)                                      # 3. production
         refurbishment.refurbish(t, grid, d.refurbishment, c, n, stock, x, left)  # 4. refurbishment
-        transit.ship(t, grid, d.transit, c, n, pipe, x)                  # 5. shipping
+        transit.ship(t, grid, d.transit, c, n, pipe, x)               # 5. shipping
         imports.deliver(t, grid, d.imports, c, n, pipe, x, left)      #    and imports
         transit.arrive(t, n, pipe, x)                                 # 6. arrivals
         engagement.engage(t, grid, d.engagement, c, n, front, x, left)  # 7. engagement

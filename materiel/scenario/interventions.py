@@ -86,13 +86,14 @@ def from_flag(kind: str, text: str, source: tuple[str, ...] = ()) -> Interventio
     return Intervention(kind, m[1], start=start, until=until, source=source, hypothesis=hypothesis)
 
 
-def from_items(items: object, origin: str) -> list[Intervention]:
-    """The `interventions:` list of an overlay document (InputError naming each bad item's path)."""
+def from_items(items: object, origin: str, at: str = "interventions") -> list[Intervention]:
+    """A list of interventions as YAML items, found at path `at` of the document (InputError naming
+    each bad item's path)."""
     if not isinstance(items, list):
-        raise InputError(Problem(origin, "interventions", message="expected a list of interventions"))
+        raise InputError(Problem(origin, at, message="expected a list of interventions"))
     found, problems = [], []
     for k, item in enumerate(items):
-        where = f"interventions.{k}"
+        where = f"{at}.{k}"
         kinds = [kind for kind in KINDS if isinstance(item, dict) and kind in item]
         if len(kinds) != 1:
             problems.append(Problem(origin, where, message=f"expected exactly one of {', '.join(KINDS)}"))

@@ -83,10 +83,29 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
 
 
 def load(name_or_path: str | Path) -> LoadedScenario:
-    """Like `load_scenario`, keeping the source text and where it came from."""
+    """Like `load_scenario`, keeping the source text and where it came from. `SCENARIO@NAME` is the
+    scenario's variant NAME (its `variants:`), the interventions made."""
+    base, at, variant = str(name_or_path).rpartition("@")
+    if at and variant and (base in builtin_names() or Path(base).is_file()):
+        return _variant(load(base), variant)
     origin, text = resolve(name_or_path)
     folder = None if name_or_path in builtin_names() else Path(name_or_path).parent
     return parse(text, origin, folder=folder)
+
+
+def _variant(loaded: LoadedScenario, name: str) -> LoadedScenario:
+    """The named variant of a loaded scenario."""
+    from materiel.scenario import interventions as what_if
+
+    variants = loaded.scenario.variants
+    if name not in variants:
+        raise InputError(Problem(loaded.origin, "variants", message=f"no variant {name!r}; "
+                                 f"variants: {', '.join(variants) or 'none'}"))
+    found = what_if.from_items(variants[name], loaded.origin, f"variants.{name}")
+    varied = vary(loaded, found, name=f"{loaded.scenario.name}@{name}")
+    data, _ = _read_yaml(varied.text, varied.origin)
+    data.pop("variants", None)
+    return validate(data, yaml.safe_dump(data, sort_keys=False, allow_unicode=True), loaded.origin, {})
 
 
 def parse(text: str, origin: str = "<text>", *, check_sources: bool = True, folder: Path | None = None) -> LoadedScenario:

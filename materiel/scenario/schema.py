@@ -146,6 +146,9 @@ class Scenario(_Strict):
         None, description="Last date the sources describe: what the scenario says after it is judgement")
     draft: bool = Field(False, description="Allow quantities without a source (a draft; reports say so)")
     what_if: list[str] = Field(default_factory=list, description="The interventions that made this variant")
+    variants: dict[str, list[dict]] = Field(
+        default_factory=dict, max_length=limits.MAX_SOURCES,
+        description="Named what-if variants, each a list of interventions (docs/whatif.md); run one as FILE@NAME")
     sources: dict[str, Source] = Field(default_factory=dict, max_length=limits.MAX_SOURCES)
     sides: dict[str, Side] = Field(min_length=1)
 
