@@ -264,11 +264,14 @@ def _quantulum(sentence: str) -> list[tuple[tuple[int, int], str]]:
 
 @lru_cache(maxsize=1)
 def _parser():
-    """quantulum3's parser, imported once. Its optional classifier (scikit-learn) is not used: without it
-    quantulum3 disambiguates units by rules and downloads nothing, but warns on import that it is missing."""
+    """quantulum3's parser, imported once, with its optional classifier off even where scikit-learn is
+    installed: quantulum3 then disambiguates units by its rules, the same on every machine, and loads
+    no pickled model (whose scikit-learn version may not match). Without the classifier it warns on
+    import that it is missing."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Classifier dependencies not installed", UserWarning)
-        from quantulum3 import parser
+        from quantulum3 import classifier, parser
+    classifier.USE_CLF = False
     return parser
 
 
