@@ -299,3 +299,68 @@ def test_waits_for_a_process_outside_materiel_holding_the_file(tmp_path):
         registry.list()
     assert len(Registry(tmp_path, timeout=10).list()) == 1
     holder.communicate(timeout=10)  # closes the pipe too
+
+
+def per_run_outcomes(n: int, seed: int = 0) -> dict:
+    rng = np.random.default_rng(seed)
+    values = {("a", "x", "shortfall"): rng.normal(size=n), ("a", "x", "runout_days"): rng.integers(0, 900, n) * 1.0,
+              ("b", "y", "supply_demand_ratio"): rng.normal(size=n)}
+    values["b", "y", "supply_demand_ratio"][::7] = np.nan
+    return values
+
+
+def test_per_run_outcomes_round_trip_and_go_with_their_run(tmp_path):
+    registry = Registry(tmp_path)
+    kept = per_run_outcomes(300)
+    first = registry.record(make_run(), per_run=kept)
+    second = registry.record(make_run(1))
+    got = registry.per_run(first)
+    assert list(got) == list(kept)  # the lines' order too
+    for key, values in kept.items():
+        np.testing.assert_array_equal(got[key], values)
+    assert registry.per_run(second) == {}
+    registry.delete(first)
+    with duckdb.connect(str(registry.path), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM run_outcomes").fetchall() == [(0,)]
+
+
+def test_a_schema_1_registry_still_reads_and_is_upgraded_by_its_next_write(tmp_path):
+    registry = Registry(tmp_path)
+    old = registry.record(make_run())
+    with duckdb.connect(str(registry.path)) as con:  # as materiel wrote it before per-run outcomes
+        con.execute("DROP TABLE run_outcomes")
+        con.execute("UPDATE materiel_meta SET value = '1' WHERE key = 'schema_version'")
+    assert registry.per_run(old) == {} and [r.id for r in registry.list()] == [old]
+    new = registry.record(make_run(1), per_run=per_run_outcomes(10))
+    assert [r.id for r in registry.list()] == [old, new] and len(registry.per_run(new)) == 3
+    with duckdb.connect(str(registry.path), read_only=True) as con:
+        assert con.execute("SELECT value FROM materiel_meta WHERE key = 'schema_version'").fetchall() == [("2",)]
+
+
+def test_runs_compare_pairs_two_stored_runs_as_materiel_compare_does(tmp_path, cli):
+    """The paired rows of two recorded runs are exactly `materiel compare`'s for the same pair;
+    runs that cannot be paired fall back to their summaries and say why."""
+    home = {"MATERIEL_HOME": str(tmp_path / "home")}
+    stop = ("--stop", "russia/north-korea from 2025-01-01")
+    for extra in ((), stop, ("--seed", "3"), ("--runs", "500")):
+        done = cli("run", "--runs", "300", "-q", *extra, env=home)
+        assert done.returncode == 0, done.stderr
+    base, variant, other_seed, more_runs = [r.id for r in Registry(tmp_path / "home").list()]
+    done = cli("runs", "compare", base, variant, "--json", str(tmp_path / "runs.json"), env=home)
+    assert done.returncode == 0, done.stderr
+    assert "P(more)" in done.stdout and "stop russia/north-korea from 2025-01-01" in done.stdout
+    assert cli("compare", "--runs", "300", "-q", *stop, "--json", str(tmp_path / "compare.json")).returncode == 0
+    stored, direct = (json.loads((tmp_path / f).read_text()) for f in ("runs.json", "compare.json"))
+    assert stored["paired"] and stored["rows"] == [{k: v for k, v in r.items() if k != "variant"} for r in direct["rows"]]
+
+    done = cli("runs", "compare", base, base, "--json", str(tmp_path / "same.json"), env=home)
+    rows = json.loads((tmp_path / "same.json").read_text())["rows"]
+    assert done.returncode == 0 and rows and all(r["diff_p10"] == r["diff_p90"] == r["p_worse"] == 0 for r in rows)
+
+    done = cli("runs", "compare", base, other_seed, env=home)
+    assert done.returncode == 0 and "not paired run by run: their seeds differ (0 and 3)" in done.stdout
+    done = cli("runs", "compare", more_runs, variant, "--json", str(tmp_path / "prefix.json"), env=home)
+    assert done.returncode == 0 and "over 300 paired runs" in done.stdout  # the 300 runs both kept: the same draws
+    assert json.loads((tmp_path / "prefix.json").read_text())["rows"] == stored["rows"]
+    done = cli("runs", "compare", base, variant, "--summaries", env=home)
+    assert done.returncode == 0 and "difference" in done.stdout and "P(more)" not in done.stdout

@@ -19,6 +19,10 @@ from materiel.engine.timegrid import day_offsets
 WORSE = {"runout_days": -1, "shortfall": +1, "supply_demand_ratio": -1}
 
 
+#: One line's per-run outcomes: (side, line, outcome) → a float64 value per run (NaN where undefined).
+PerRun = dict[tuple[str, str, str], np.ndarray]
+
+
 def paired(base: Ensemble, variant: Ensemble, quantiles=QUANTILES) -> pd.DataFrame:
     """One row per side, line (in both ensembles) and outcome: base and variant medians, quantiles
     of the per-run difference (`diff_p10` …), `p_worse` and `p_better`.
@@ -28,25 +32,40 @@ def paired(base: Ensemble, variant: Ensemble, quantiles=QUANTILES) -> pd.DataFra
     """
     if base.runs != variant.runs or base.seed != variant.seed:
         raise ValueError("a paired comparison needs the same seed and number of runs on both sides")
-    rows = []
-    for i, key in enumerate(base.layout.lines):
-        if key not in variant.layout.lines:
-            continue
-        j = variant.layout.lines.index(key)
+    return paired_outcomes(per_run(base), per_run(variant), quantiles)
+
+
+def per_run(ens: Ensemble) -> PerRun:
+    """Every line's per-run outcomes (`WORSE`'s), in the ensemble's line order; what the registry
+    keeps of a run so that two stored runs can be paired later."""
+    found = {}
+    for i, (side, line) in enumerate(ens.layout.lines):
         for outcome in WORSE:
-            a, b = _per_run(base, outcome, i), _per_run(variant, outcome, j)
-            if a is None or b is None:
-                continue
-            diff = b - a
-            valid = ~np.isnan(diff)
-            if not valid.any():
-                continue
-            d = diff[valid]
-            rows.append({"side": key[0], "line": key[1], "outcome": outcome,
-                         "base_p50": float(np.nanmedian(a)), "variant_p50": float(np.nanmedian(b)),
-                         **{f"diff_p{round(q * 100)}": float(np.quantile(d, q, method="inverted_cdf")) for q in quantiles},
-                         "p_worse": float(np.mean(WORSE[outcome] * d > 0)),
-                         "p_better": float(np.mean(WORSE[outcome] * d < 0))})
+            values = _per_run(ens, outcome, i)
+            if values is not None:
+                found[side, line, outcome] = values
+    return found
+
+
+def paired_outcomes(base: PerRun, variant: PerRun, quantiles=QUANTILES) -> pd.DataFrame:
+    """`paired`'s rows from two runs' per-run outcomes (the same runs, in the same order), for the
+    keys in both, in the base's order."""
+    rows = []
+    for (side, line, outcome), a in base.items():
+        b = variant.get((side, line, outcome))
+        if b is None:
+            continue
+        if len(a) != len(b):
+            raise ValueError("a paired comparison needs the same runs on both sides")
+        diff = b - a
+        d = diff[~np.isnan(diff)]
+        if not d.size:
+            continue
+        rows.append({"side": side, "line": line, "outcome": outcome,
+                     "base_p50": float(np.nanmedian(a)), "variant_p50": float(np.nanmedian(b)),
+                     **{f"diff_p{round(q * 100)}": float(np.quantile(d, q, method="inverted_cdf")) for q in quantiles},
+                     "p_worse": float(np.mean(WORSE[outcome] * d > 0)),
+                     "p_better": float(np.mean(WORSE[outcome] * d < 0))})
     return pd.DataFrame(rows)
 
 

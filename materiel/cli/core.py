@@ -21,6 +21,7 @@ from materiel.report.terminal import summary_table
 
 DEFAULT_SCENARIO = "russia-ukraine-2022"
 REGISTRY_RUNS = 1_000  # runs whose trajectories give the registry its per-step quantiles (no --out)
+PAIRED_RUNS = 10_000  # runs whose per-run outcomes the registry keeps for `runs compare` (about 4 MB)
 
 scenarios_app = typer.Typer(no_args_is_help=True, help="Built-in scenarios and the scenario format.")
 app.add_typer(scenarios_app, name="scenarios")
@@ -105,11 +106,13 @@ def run(
             console.print(f"report: {written[0]}")
     if store:
         files = [str(p.resolve()) for p in (json_path, *written) if p is not None]
+        from materiel.analysis.comparison import per_run
         from materiel.report.tidy import outcomes_table
 
         run_id = Registry(home).record(RunRecord(scenario_name=sc.name, scenario_text=loaded.text, seed=seed,
                                                  runs=runs, summary=doc, outputs=files),
-                                       outcomes=outcomes_table(ens).to_pandas())
+                                       outcomes=outcomes_table(ens).to_pandas(),
+                                       per_run={k: v[:PAIRED_RUNS] for k, v in per_run(ens).items()})
         if not quiet:
             console.print(f"recorded as run {run_id}")
 

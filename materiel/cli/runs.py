@@ -11,8 +11,9 @@ from rich.table import Table
 from rich.text import Text
 
 from materiel.cli import app
+from materiel.cli.options import write_json
 from materiel.cli.output import console
-from materiel.report.terminal import summary_table
+from materiel.report.terminal import paired_table, summary_table
 
 runs_app = typer.Typer(no_args_is_help=True, help="Completed runs kept in the run registry.")
 app.add_typer(runs_app, name="runs")
@@ -49,15 +50,52 @@ def runs_show(run_id: Annotated[str, typer.Argument(help="Run id or a unique pre
 
 
 @runs_app.command("compare")
-def runs_compare(first: str, second: str, home: Home = None) -> None:
-    """Two runs' summaries side by side, with the differences (second − first)."""
-    cmp = _registry(home).compare(first, second)
-    table = Table(title=f"{cmp.a.id} → {cmp.b.id}" + ("" if cmp.same_scenario else "  (different scenarios)"))
-    for col in ("value", cmp.a.id, cmp.b.id, "difference"):
-        table.add_column(col, justify="right" if col != "value" else "left")
-    for d in cmp.rows:
-        table.add_row(d.key, _show(d.a), _show(d.b), "" if d.delta is None else f"{d.delta:+,.4g}")
-    console.print(table)
+def runs_compare(first: Annotated[str, typer.Argument(help="The base run: id or a unique prefix")],
+                 second: Annotated[str, typer.Argument(help="The variant run")], home: Home = None,
+                 json_path: Annotated[Optional[Path], typer.Option("--json", help="Write the paired rows (or the "
+                                                                             "summary differences) as JSON")] = None,
+                 summaries: Annotated[bool, typer.Option("--summaries", help="The two summaries side by side, "
+                                                                              "even when the runs can be paired")] = False) -> None:
+    """Two runs paired run by run (as `materiel compare`) when both kept per-run outcomes and share a seed
+    (over the runs both kept, the first 10,000 at most); else, or with --summaries, their summaries side
+    by side (second − first)."""
+    registry = _registry(home)
+    a, b = registry.get(first), registry.get(second)
+    per_run = {} if summaries else {r.id: registry.per_run(r.id) for r in (a, b)}
+    why_not = None if summaries else _unpaired(a, b, per_run)
+    if summaries or why_not:
+        cmp = registry.compare(a.id, b.id)
+        if json_path is not None:
+            write_json(json_path, {"base": a.id, "variant": b.id, "paired": False,
+                                   "rows": [vars(d) for d in cmp.rows]})
+        table = Table(title=f"{a.id} → {b.id}" + ("" if cmp.same_scenario else "  (different scenarios)"))
+        for col in ("value", a.id, b.id, "difference"):
+            table.add_column(col, justify="right" if col != "value" else "left")
+        for d in cmp.rows:
+            table.add_row(d.key, _show(d.a), _show(d.b), "" if d.delta is None else f"{d.delta:+,.4g}")
+        console.print(table)
+        if why_not:
+            console.print(f"not paired run by run: {why_not}")
+        return
+    from materiel.analysis.comparison import paired_outcomes
+
+    n = min(len(next(iter(per_run[r.id].values()))) for r in (a, b))  # run i is the same draws in both
+    rows = paired_outcomes(*({k: v[:n] for k, v in per_run[r.id].items()} for r in (a, b)))
+    if json_path is not None:
+        write_json(json_path, {"base": a.id, "variant": b.id, "paired": True, "seed": a.seed, "runs": n,
+                               "rows": rows.to_dict("records")})
+    what_changed = "; ".join(b.summary.get("what_if", [])) or f"scenario {b.scenario_name} (sha256 {b.scenario_hash[:8]})"
+    console.print(paired_table(rows, f"{a.scenario_name} ({a.id})", f"{b.scenario_name} ({b.id})", what_changed, n))
+
+
+def _unpaired(a, b, per_run: dict) -> str | None:
+    """Why two stored runs cannot be paired run by run, or None if they can."""
+    if a.seed != b.seed:
+        return f"their seeds differ ({a.seed} and {b.seed})"
+    missing = [r.id for r in (a, b) if not per_run[r.id]]
+    if missing:
+        return f"{' and '.join(missing)} kept no per-run outcomes (recorded by an older materiel)"
+    return None
 
 
 @runs_app.command("export")

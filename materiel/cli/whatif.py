@@ -14,10 +14,9 @@ from materiel.cli.options import (ScaleFlags, SetFlags, SourceFlags, StartFlags,
                                   write_json)
 from materiel.cli.output import console, progress_bar
 from materiel.errors import InputError, Problem
+from materiel.report.terminal import paired_table
 
 REPORT_RUNS = 1_000  # runs whose trajectories the comparison page's charts show
-OUTCOMES = {"runout_days": ("storage runs out (days)", "earlier"), "shortfall": ("shortfall", "more"),
-            "supply_demand_ratio": ("supply / demand", "lower")}
 
 
 @app.command()
@@ -69,7 +68,8 @@ def compare(
                                "rows": frame.to_dict("records")})
     if not quiet:
         for other in others:
-            console.print(_table(frame[frame["variant"] == other.scenario.name], reference.scenario.name, other, runs))
+            console.print(paired_table(frame[frame["variant"] == other.scenario.name], reference.scenario.name,
+                                       other.scenario.name, "; ".join(other.scenario.what_if) or other.origin, runs))
 
 
 def _write_pages(out: Path, ensembles: list, frame, quiet: bool) -> None:
@@ -88,34 +88,6 @@ def _write_pages(out: Path, ensembles: list, frame, quiet: bool) -> None:
             raise InputError(Problem(str(page), message=f"cannot write: {exc.strerror or exc}")) from None
         if not quiet:
             console.print(f"comparison: {page}")
-
-
-def _table(rows, base_name: str, other, runs: int) -> Table:
-    """One variant's paired differences: per line, each outcome's median change [P10–P90] and P(worse)."""
-    caption = "; ".join(other.scenario.what_if) or other.origin
-    table = Table(title=f"{other.scenario.name} − {base_name}: per-run differences over {runs:,} paired runs",
-                  caption=f"What changed: {caption}. Median change [P10–P90]; P(worse) is the share of runs in which "
-                          "the variant is worse for that side. A run in which storage never runs out counts as the "
-                          "horizon's end.", caption_justify="left")
-    table.add_column("side/line")
-    for name, (label, worse) in OUTCOMES.items():
-        table.add_column(f"{label} Δ", justify="right")
-        table.add_column(f"P({worse})", justify="right")
-    by_line: dict[str, dict] = {}
-    for row in rows.to_dict("records"):
-        by_line.setdefault(f"{row['side']}/{row['line']}", {})[row["outcome"]] = row
-    for line, outcomes in by_line.items():
-        cells = [line]
-        for name in OUTCOMES:
-            row = outcomes.get(name)
-            cells += ["—", "—"] if row is None else [
-                f"{_num(row['diff_p50'])} [{_num(row['diff_p10'])}–{_num(row['diff_p90'])}]", f"{row['p_worse']:.0%}"]
-        table.add_row(*cells)
-    return table
-
-
-def _num(x: float) -> str:
-    return f"{x:+,.0f}" if abs(x) >= 100 else f"{x:+.3g}" if x else "0"
 
 
 @scenarios_app.command("copy")

@@ -41,6 +41,40 @@ def compact(value: float) -> str:
     return f"{value:.0f}"
 
 
+#: `analysis.comparison` outcomes as the paired table heads them: (label, what "worse" means).
+PAIRED_OUTCOMES = {"runout_days": ("storage runs out (days)", "earlier"), "shortfall": ("shortfall", "more"),
+                   "supply_demand_ratio": ("supply / demand", "lower")}
+
+
+def paired_table(rows, base_name: str, variant_name: str, what_changed: str, runs: int) -> Table:
+    """One variant's paired differences (`analysis.comparison.paired` rows): per line, each outcome's
+    median change [P10–P90] and P(worse)."""
+    table = Table(title=Text(f"{variant_name} − {base_name}: per-run differences over {runs:,} paired runs"),
+                  caption=Text(f"What changed: {what_changed}. Median change [P10–P90]; P(worse) is the share of runs "
+                               "in which the variant is worse for that side. A run in which storage never runs out "
+                               "counts as the horizon's end."), caption_justify="left")
+    table.add_column("side/line")
+    for label, worse in PAIRED_OUTCOMES.values():
+        table.add_column(f"{label} Δ", justify="right")
+        table.add_column(f"P({worse})", justify="right")
+    by_line: dict[str, dict] = {}
+    for row in rows.to_dict("records"):
+        by_line.setdefault(f"{row['side']}/{row['line']}", {})[row["outcome"]] = row
+    for line, outcomes in by_line.items():
+        cells = [Text(line)]
+        for name in PAIRED_OUTCOMES:
+            row = outcomes.get(name)
+            cells += ["—", "—"] if row is None else [
+                f"{_signed(row['diff_p50'])} [{_signed(row['diff_p10'])}–{_signed(row['diff_p90'])}]",
+                f"{row['p_worse']:.0%}"]
+        table.add_row(*cells)
+    return table
+
+
+def _signed(x: float) -> str:
+    return f"{x:+,.0f}" if abs(x) >= 100 else f"{x:+.3g}" if x else "0"
+
+
 def _spread(values: dict, fmt, missing: str = "—", unit: str | None = None) -> Text | str:
     """P50 (with the unit, if given) over [P10–P90]."""
     if all(values[k] is None for k in ("p10", "p50", "p90")):

@@ -29,16 +29,30 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import platformdirs
+import pyarrow as pa
 
 from materiel.version import __version__
 from materiel.errors import InputError, Problem
 
 FILENAME = "registry.duckdb"
 FORMAT = "materiel-run-registry"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 OUTCOME_COLUMNS = ("run", "date", "side", "line", "variable", "value")
+
+#: Schema 1 → 2 added each run's per-run outcomes (for `runs compare`'s paired view): one row per
+#: side, line and outcome, its value in every run in run order.
+_PER_RUN_TABLE = """
+CREATE TABLE IF NOT EXISTS run_outcomes (
+    run_id VARCHAR NOT NULL,
+    side VARCHAR NOT NULL,
+    line VARCHAR NOT NULL,
+    outcome VARCHAR NOT NULL,
+    runs DOUBLE[] NOT NULL
+);
+"""
 
 _SCHEMA = """
 CREATE TABLE materiel_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -64,7 +78,7 @@ CREATE TABLE outcomes (
     variable VARCHAR NOT NULL,
     value DOUBLE
 );
-"""
+""" + _PER_RUN_TABLE
 _RUN_COLUMNS = "id, created, scenario_name, scenario_text, seed, runs, version, summary, outputs"
 
 
@@ -139,11 +153,14 @@ class Registry:
         self.lock_path = self.home / (FILENAME + ".lock")
         self.timeout = timeout
 
-    def record(self, run: RunRecord, outcomes: pd.DataFrame | None = None) -> str:
-        """Store a completed run, with its tidy outcomes table if given; return its new id.
+    def record(self, run: RunRecord, outcomes: pd.DataFrame | None = None,
+               per_run: dict[tuple[str, str, str], np.ndarray] | None = None) -> str:
+        """Store a completed run, with its tidy outcomes table and its per-run outcomes if given;
+        return its new id.
 
         The table has ``OUTCOME_COLUMNS``, or ``quantile`` in place of ``run`` when it holds
-        per-step quantiles across runs rather than the runs themselves.
+        per-step quantiles across runs rather than the runs themselves. ``per_run`` maps (side,
+        line, outcome) to one value per run (``analysis.comparison.per_run``).
         """
         if outcomes is not None:
             by = "quantile" if "quantile" in outcomes.columns else "run"
@@ -167,8 +184,21 @@ class Registry:
                     " SELECT ?, * FROM new_outcomes",
                     [run.id],
                 )
+            if per_run:
+                con.register("new_per_run", _per_run_table(per_run))
+                con.execute("INSERT INTO run_outcomes SELECT ?, * FROM new_per_run", [run.id])
             con.execute("COMMIT")
         return run.id
+
+    def per_run(self, run_id: str) -> dict[tuple[str, str, str], np.ndarray]:
+        """The per-run outcomes a run kept (empty if it kept none), as ``record`` took them."""
+        with self._open(write=False) as con:
+            full = self._resolve(con, run_id)
+            if not _has_table(con, "run_outcomes"):  # a schema-1 registry, not yet written to
+                return {}
+            rows = con.execute("SELECT side, line, outcome, runs FROM run_outcomes WHERE run_id = ? ORDER BY rowid",
+                               [full]).fetchall()
+        return {(side, line, outcome): np.array(runs, np.float64) for side, line, outcome, runs in rows}
 
     def list(self) -> list[RunRecord]:
         """Every recorded run, oldest first."""
@@ -189,6 +219,7 @@ class Registry:
             con.execute("BEGIN")
             full = self._resolve(con, run_id)
             con.execute("DELETE FROM outcomes WHERE run_id = ?", [full])
+            con.execute("DELETE FROM run_outcomes WHERE run_id = ?", [full])
             con.execute("DELETE FROM runs WHERE id = ?", [full])
             con.execute("COMMIT")
         return full
@@ -265,6 +296,7 @@ class Registry:
                         yield con
                         return
                 with self._connect(read_only=False) as con:
+                    _upgrade(con)
                     yield con
         except RuntimeError as e:
             if str(e) != "Query interrupted":
@@ -364,6 +396,24 @@ class Registry:
         finally:
             building.unlink(missing_ok=True)
             wal.unlink(missing_ok=True)
+
+
+def _upgrade(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring an older registry's schema up to ``SCHEMA_VERSION`` (adding, never changing, tables)."""
+    con.execute(_PER_RUN_TABLE)
+    con.execute("UPDATE materiel_meta SET value = ? WHERE key = 'schema_version' AND CAST(value AS INTEGER) < ?",
+                [str(SCHEMA_VERSION), SCHEMA_VERSION])
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute("SELECT 1 FROM information_schema.tables WHERE table_name = ?", [name]).fetchall())
+
+
+def _per_run_table(per_run: dict[tuple[str, str, str], np.ndarray]) -> pa.Table:
+    """``run_outcomes``'s rows (without the run id), in the order given."""
+    return pa.table({"side": [k[0] for k in per_run], "line": [k[1] for k in per_run],
+                     "outcome": [k[2] for k in per_run],
+                     "runs": pa.array([np.asarray(v, np.float64) for v in per_run.values()], type=pa.list_(pa.float64()))})
 
 
 def _new_id(con: duckdb.DuckDBPyConnection) -> str:
