@@ -306,7 +306,7 @@ def per_run_outcomes(n: int, seed: int = 0) -> dict:
     values = {("a", "x", "shortfall"): rng.normal(size=n), ("a", "x", "runout_days"): rng.integers(0, 900, n) * 1.0,
               ("b", "y", "supply_demand_ratio"): rng.normal(size=n)}
     values["b", "y", "supply_demand_ratio"][::7] = np.nan
-    return values
+    return {k: v.astype(np.float32).astype(np.float64) for k, v in values.items()}  # float32, as the engine's
 
 
 def test_per_run_outcomes_round_trip_and_go_with_their_run(tmp_path):

@@ -21,7 +21,7 @@ from materiel.report.terminal import summary_table
 
 DEFAULT_SCENARIO = "russia-ukraine-2022"
 REGISTRY_RUNS = 1_000  # runs whose trajectories give the registry its per-step quantiles (no --out)
-PAIRED_RUNS = 10_000  # runs whose per-run outcomes the registry keeps for `runs compare` (about 4 MB)
+PAIRED_RUNS = 10_000  # runs whose per-run outcomes the registry keeps for `runs compare` (about 2 MB)
 
 scenarios_app = typer.Typer(no_args_is_help=True, help="Built-in scenarios and the scenario format.")
 app.add_typer(scenarios_app, name="scenarios")

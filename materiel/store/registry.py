@@ -43,14 +43,15 @@ SCHEMA_VERSION = 2
 OUTCOME_COLUMNS = ("run", "date", "side", "line", "variable", "value")
 
 #: Schema 1 → 2 added each run's per-run outcomes (for `runs compare`'s paired view): one row per
-#: side, line and outcome, its value in every run in run order.
+#: side, line and outcome, its value in every run in run order, as float32: the engine keeps these
+#: outcomes as float32 or as step indices, so nothing is lost.
 _PER_RUN_TABLE = """
 CREATE TABLE IF NOT EXISTS run_outcomes (
     run_id VARCHAR NOT NULL,
     side VARCHAR NOT NULL,
     line VARCHAR NOT NULL,
     outcome VARCHAR NOT NULL,
-    runs DOUBLE[] NOT NULL
+    runs FLOAT[] NOT NULL
 );
 """
 
@@ -160,7 +161,7 @@ class Registry:
 
         The table has ``OUTCOME_COLUMNS``, or ``quantile`` in place of ``run`` when it holds
         per-step quantiles across runs rather than the runs themselves. ``per_run`` maps (side,
-        line, outcome) to one value per run (``analysis.comparison.per_run``).
+        line, outcome) to one value per run, each a float32 value (``analysis.comparison.per_run``).
         """
         if outcomes is not None:
             by = "quantile" if "quantile" in outcomes.columns else "run"
@@ -413,7 +414,7 @@ def _per_run_table(per_run: dict[tuple[str, str, str], np.ndarray]) -> pa.Table:
     """``run_outcomes``'s rows (without the run id), in the order given."""
     return pa.table({"side": [k[0] for k in per_run], "line": [k[1] for k in per_run],
                      "outcome": [k[2] for k in per_run],
-                     "runs": pa.array([np.asarray(v, np.float64) for v in per_run.values()], type=pa.list_(pa.float64()))})
+                     "runs": pa.array([np.asarray(v, np.float32) for v in per_run.values()], type=pa.list_(pa.float32()))})
 
 
 def _new_id(con: duckdb.DuckDBPyConnection) -> str:
