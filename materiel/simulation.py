@@ -60,7 +60,7 @@ def simulate(scenario: Scenario, runs: int = 10_000, seed: int = 0, *, block_siz
     store = np.empty((keep, len(VARIABLES), T, L), dtype=np.float32)  # a block's runs are contiguous
     kept = {v: store[:, j] for j, v in enumerate(VARIABLES)}
     workforce = np.empty((keep, T, len(lay.sides)), dtype=np.float32)
-    scalars = RunScalars.allocate(runs, L, T)
+    scalars = RunScalars.allocate(runs, L, T, len(lay.races))
     counts = None
     done = 0
 

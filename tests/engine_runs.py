@@ -17,7 +17,9 @@ def engine_block(sc: Scenario, seed: int, runs: np.ndarray) -> tuple[Layout, Out
 
 
 def starting_stocks(lay: Layout, seed: int, runs: np.ndarray) -> dict[str, np.ndarray]:
-    """Stocks before the first step [R, L], worked out from the draws: front, pipeline (empty), storage."""
+    """Stocks before the first step [R, L], worked out from the draws: front, pipeline and workshop (empty),
+    storage."""
     d = sample_draws(lay, seed, runs)
     front = d.engagement.front.T
-    return {"front": front, "pipeline": np.zeros_like(front), "storage": d.refurbishment.stock.sum(axis=1).T}
+    return {"front": front, "pipeline": np.zeros_like(front), "workshop": np.zeros_like(front),
+            "storage": d.refurbishment.stock.sum(axis=1).T}

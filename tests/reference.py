@@ -96,11 +96,20 @@ def reference_run(scenario, edges: list[dt.date], seed: int, run: int) -> dict:
             p["ramp_start"] = ((pr.ramp_start or scenario.start) - scenario.start).days
             p["wpu"] = q(pr.workers_per_unit, f"{pp}.workers_per_unit")
             p["priority"] = pr.priority
+            p["capacity"] = ([q(v, f"{pp}.capacity.values.{d.isoformat()}") for d, v in pr.capacity.values.items()]
+                             if pr.capacity else None)
         else:
             p["priority"] = 0
+        p["attrition"] = ([q(v, f"{path}.attrition.values.{d.isoformat()}") for d, v in line.attrition.values.items()]
+                          if line.attrition else None)
+        p["repair"] = ((q(line.repair.fraction, f"{path}.repair.fraction"),
+                        max(1, int(round(q(line.repair.delay_days, f"{path}.repair.delay_days") / step_len))))
+                       if line.repair else (0.0, 1))
+        p["coupling"] = ((line.coupling.side, line.coupling.line), q(line.coupling.elasticity, f"{path}.coupling.elasticity")) \
+            if line.coupling else None
         params[(s, name)] = p
         state[(s, name)] = {"front": q(line.front, f"{path}.front"), "stock": [c for c, _ in classes],
-                            "arrivals": {}}
+                            "arrivals": {}, "returns": {}, "fired": 1.0}
 
     supplier_params = []
     for s, side in scenario.sides.items():
@@ -124,8 +133,8 @@ def reference_run(scenario, edges: list[dt.date], seed: int, run: int) -> dict:
             workforce[s] = {"workers": q(wf.initial, f"{path}.initial"), "pool": q(wf.pool, f"{path}.pool"),
                             "hiring": q(wf.hiring, f"{path}.hiring")}
 
-    out = {key: {v: [] for v in ("front", "pipeline", "storage", "demand", "lost", "shortfall", "produced",
-                                 "refurbished", "drawn", "imported", "arrived", "coverage")} for key in lines}
+    out = {key: {v: [] for v in ("front", "pipeline", "storage", "workshop", "demand", "lost", "shortfall", "produced",
+                                 "refurbished", "drawn", "imported", "arrived", "repaired", "coverage")} for key in lines}
     workers_out = {s: [] for s in scenario.sides}
 
     for t in range(T):
@@ -141,6 +150,8 @@ def reference_run(scenario, edges: list[dt.date], seed: int, run: int) -> dict:
                 frac = (ramp_integral(x1 - p["ramp_start"], p["ramp_days"])
                         - ramp_integral(x0 - p["ramp_start"], p["ramp_days"])) / days
                 per_day = p["base"] * (1 + (p["mult"] - 1) * frac)
+                if p["capacity"] is not None:
+                    per_day += step_amount(scenario.sides[key[0]].lines[key[1]].production.capacity, p["capacity"], a, b) / days
                 capacity[key] = per_day * days
                 needed[key] = per_day * YEAR * p["wpu"]
             else:
@@ -160,7 +171,7 @@ def reference_run(scenario, edges: list[dt.date], seed: int, run: int) -> dict:
                 need = sum(needed[k] for k in group)
                 share = min(1.0, left / need) if need > 0 else 1.0
                 cover.update({k: share for k in group})
-                left = max(left - share * need, 0.0)
+                left = left - need if share >= 1.0 else 0.0
             target = min(sum(needed[k] for k in keys), wf["pool"])
             wf["workers"] += min(max(target - wf["workers"], 0.0), wf["hiring"] * days / YEAR)
             workers_out[s].append(wf["workers"])
@@ -181,6 +192,7 @@ def reference_run(scenario, edges: list[dt.date], seed: int, run: int) -> dict:
             arr = state[sp["line"]]["arrivals"]
             arr[t + sp["delay"]] = arr.get(t + sp["delay"], 0.0) + amount
 
+        fired_before = {key: state[key]["fired"] for key in lines}  # couplings read the previous step
         for key in lines:
             s, name = key
             line, p, st = scenario.sides[s].lines[name], params[key], state[key]
@@ -197,14 +209,25 @@ def reference_run(scenario, edges: list[dt.date], seed: int, run: int) -> dict:
                 refurbished += take * y
             st["arrivals"][t + p["delay"]] = st["arrivals"].get(t + p["delay"], 0.0) + produced + refurbished
             arrived = st["arrivals"].pop(t, 0.0)
+            repaired = st["returns"].pop(t, 0.0)
             demand = step_amount(line.demand, p["demand"], a, b)
-            available = st["front"] + arrived
+            if p["coupling"] is not None:
+                other, elasticity = p["coupling"]
+                demand *= fired_before[other] ** elasticity
+            available = st["front"] + repaired + arrived
             lost = min(demand, available)
+            if p["attrition"] is not None:
+                lost = min(lost, min(1.0, step_amount(line.attrition, p["attrition"], a, b)) * available)
             st["front"] = available - lost
+            st["fired"] = lost / demand if demand > 0 else 1.0
+            fraction, delay = p["repair"]
+            if fraction > 0:
+                st["returns"][t + delay] = st["returns"].get(t + delay, 0.0) + fraction * lost
             record = {"front": st["front"], "pipeline": sum(st["arrivals"].values()), "storage": sum(st["stock"]),
+                      "workshop": sum(st["returns"].values()),
                       "demand": demand, "lost": lost, "shortfall": demand - lost, "produced": produced,
                       "refurbished": refurbished, "drawn": drawn, "imported": imported[key], "arrived": arrived,
-                      "coverage": cover[key]}
+                      "repaired": repaired, "coverage": cover[key]}
             for v, x in record.items():
                 out[key][v].append(x)
     return {"lines": out, "workforce": workers_out}

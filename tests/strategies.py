@@ -76,6 +76,12 @@ def line(draw, horizon_days: int):
             "workers_per_unit": draw(quantity(0, 50)),
             "priority": draw(st.integers(0, 2)),
         }
+        if draw(st.integers(0, 2)) == 0:  # a licensed line starting on a date, a plant lost
+            doc["production"]["capacity"] = draw(schedule(horizon_days, 100))
+    if draw(st.integers(0, 2)) == 0:
+        doc["attrition"] = draw(schedule(horizon_days, 0.3))
+    if draw(st.integers(0, 2)) == 0:
+        doc["repair"] = {"fraction": draw(quantity(0, 1, bounded=True)), "delay_days": draw(quantity(0, 60, bounded=True))}
     return doc
 
 
@@ -106,5 +112,11 @@ def scenario_doc(draw):
                 suppliers[f"p{p}"]["active"] = draw(window(horizon_days))
         side["suppliers"] = suppliers
         sides[f"s{s}"] = side
+    if len(sides) == 2:  # couplings: a line's demand follows a line of the other side
+        for own, other in (("s0", "s1"), ("s1", "s0")):
+            for name, doc in sides[own]["lines"].items():
+                if draw(st.integers(0, 2)) == 0:
+                    doc["coupling"] = {"side": other, "line": draw(st.sampled_from(sorted(sides[other]["lines"]))),
+                                       "elasticity": draw(quantity(0, 2, bounded=True))}
     return {"name": "random", "draft": True, "start": START, "horizon": START + dt.timedelta(days=horizon_days),
             "step": step, "sides": sides}

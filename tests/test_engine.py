@@ -86,7 +86,9 @@ def test_no_negative_stock_and_every_step_balances(doc, seed):
     def previous(stock):
         return np.concatenate([start[stock][:, None, :], x[stock][:, :-1]], axis=1)
 
-    np.testing.assert_allclose(x["front"], previous("front") + x["arrived"] - x["lost"], atol=tol)
+    np.testing.assert_allclose(x["front"], previous("front") + x["arrived"] + x["repaired"] - x["lost"], atol=tol)
+    repairable = sample_draws(lay, seed, runs).repair.fraction.T[:, None, :]  # [R, 1, L]
+    np.testing.assert_allclose(x["workshop"], previous("workshop") + repairable * x["lost"] - x["repaired"], atol=tol)
     np.testing.assert_allclose(x["pipeline"], previous("pipeline") + x["produced"] + x["refurbished"]
                                + x["imported"] - x["arrived"], atol=tol)
     np.testing.assert_allclose(x["storage"], previous("storage") - x["drawn"], atol=tol)

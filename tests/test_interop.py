@@ -12,7 +12,7 @@ from defusedxml import ElementTree
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from materiel.engine.variables import VARIABLES
+from materiel.engine.variables import STOCKS, VARIABLES
 from materiel.engine.stockflow import ident
 from materiel.interop.build import build_model
 from materiel.interop.trajectories import deterministic_run
@@ -27,7 +27,6 @@ pysd = pytest.importorskip("pysd")
 pytestmark = [pytest.mark.pysd,
               pytest.mark.filterwarnings("ignore:The inplace keyword")]  # inside PySD, with pandas 3
 
-STOCKS = ("front", "pipeline", "storage")
 RTOL = 1e-6
 _files = itertools.count()
 

@@ -26,6 +26,18 @@ class Runout:
     quantiles: dict[float, dt.date | None] = field(default_factory=dict)
 
 
+@dataclass
+class Race:
+    """The race between two sides' fires (lines that couplings read): `first` fired ÷ `second` fired."""
+
+    first: str                 # side/line
+    second: str
+    ahead: float               # share of runs in which `first` out-fires `second` in the first step
+    probability: float         # share of runs in which the ratio crosses 1 by the horizon
+    quantiles: dict[float, dt.date | None]  # of the crossing date (None: after the horizon)
+    ratio: np.ndarray          # [Q, T] quantiles of the ratio per step over the kept runs (NaN: no fire)
+
+
 @dataclass(repr=False)
 class Ensemble:
     """The result of `materiel.simulate`: per-run outcomes for every run, trajectories for `kept` runs."""
@@ -89,12 +101,31 @@ class Ensemble:
         return float((self.scalars.runout[:, i] != NEVER).mean()) if self.scalars.has_storage[i] else None
 
     def _runout_quantiles(self, i: int, quantiles) -> dict[float, dt.date | None]:
-        """Quantiles of line i's run-out dates, runs that never run out ranked after every step
-        (a quantile among them is None: after the horizon); all None if it has no storage."""
+        """Quantiles of line i's run-out dates (see `date_quantiles`); all None if it has no storage."""
         if not self.scalars.has_storage[i]:
             return {q: None for q in quantiles}
+        return self.date_quantiles(self.scalars.runout[:, i], quantiles)
+
+    def races(self, quantiles=QUANTILES) -> list[Race]:
+        """Each race between the sides' fires (`Layout.races`): who fires more at first, when the ratio
+        of their fires first crosses 1 and with what probability, and the ratio over time."""
+        labels, fired, found = self.layout.line_labels(), self.trajectories["lost"], []
+        for k, (a, b) in enumerate(self.layout.races):
+            crossed = self.scalars.crossed[:, k]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(fired[:, :, b] > 0, fired[:, :, a] / fired[:, :, b], np.nan)
+            found.append(Race(labels[a], labels[b],
+                              ahead=float((fired[:, 0, a] >= fired[:, 0, b]).mean()) if self.kept else float("nan"),
+                              probability=float((crossed != NEVER).mean()),
+                              quantiles=self.date_quantiles(crossed, quantiles),
+                              ratio=step_quantiles(ratio, quantiles) if self.kept
+                              else np.full((len(quantiles), self.layout.steps), np.nan)))
+        return found
+
+    def date_quantiles(self, steps: np.ndarray, quantiles=QUANTILES) -> dict[float, dt.date | None]:
+        """Quantiles of per-run event steps as dates (each step's last day), runs in which the event
+        never happens (NEVER) ranked after every step: a quantile among them is None, after the horizon."""
         after = len(self.layout.edges) - 1          # one past the last step: "after the horizon"
-        steps = self.scalars.runout[:, i]
         ordered = np.where(steps == NEVER, after, steps.astype(np.int32))
         ks = np.quantile(ordered, quantiles, method="inverted_cdf").astype(np.int64)
         return {q: None if k >= after else self.step_end(np.array([k]))[0].astype(dt.date)

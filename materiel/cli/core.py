@@ -17,7 +17,7 @@ from materiel.cli.options import (ScaleFlags, SetFlags, SourceFlags, StartFlags,
                                   with_what_if, write_json)
 from materiel.cli.output import console, progress_bar
 from materiel.errors import InputError, Problem
-from materiel.report.terminal import summary_table
+from materiel.report.terminal import race_text, summary_table
 
 DEFAULT_SCENARIO = "russia-ukraine-2022"
 REGISTRY_RUNS = 1_000  # runs whose trajectories give the registry its per-step quantiles (no --out)
@@ -80,7 +80,7 @@ def run(
     if out is not None:
         from materiel.report import outputs  # matplotlib and Plotly load only when asked for
         outputs.prepare(out)
-    keep = _kept_runs(runs, calibrated=bool(weights), report=out is not None, store=store)
+    keep = _kept_runs(runs, calibrated=bool(weights), report=out is not None, store=store or bool(sc.couplings()))
     with progress_bar(quiet) as report:
         ens = simulate(sc, runs=runs, seed=seed, progress=report, keep=keep, workers=workers, dask=dask)
     if weights:
@@ -99,6 +99,7 @@ def run(
     written = outputs.write_outputs(ens, loaded, out, shlex.join(["materiel", *sys.argv[1:]])) if out else []
     if not quiet:
         console.print(summary_table(doc))
+        console.print(race_text(doc), end="")
         if weights:
             console.print(f"calibrated ({calibrated}): {', '.join(weights)} summarized over their runs resampled "
                           "by weight; the other lines over all runs")
@@ -119,7 +120,7 @@ def run(
 
 def _kept_runs(runs: int, *, calibrated: bool, report: bool, store: bool) -> int | None:
     """Runs whose trajectories to keep: all for a calibrated summary, simulate's default for a report,
-    `REGISTRY_RUNS` for the registry's per-step quantiles, else none."""
+    `REGISTRY_RUNS` for the registry's per-step quantiles (or a race's fire ratio over time), else none."""
     if calibrated:
         return runs
     if report:

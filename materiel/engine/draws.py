@@ -7,7 +7,7 @@ from typing import NamedTuple
 import numpy as np
 
 from materiel.engine.layout import Layout
-from materiel.engine.mechanisms import engagement, imports, production, refurbishment, transit, workforce
+from materiel.engine.mechanisms import engagement, imports, production, refurbishment, repair, transit, workforce
 from materiel.engine.sampling import draw
 from materiel.scenario.distributions import quantile
 
@@ -21,9 +21,10 @@ class Draws(NamedTuple):
     transit: transit.Pars
     imports: imports.Pars
     engagement: engagement.Pars
+    repair: repair.Pars
 
 
-MECHANISMS = (production, workforce, refurbishment, transit, imports, engagement)  # in `Draws` order
+MECHANISMS = (production, workforce, refurbishment, transit, imports, engagement, repair)  # in `Draws` order
 
 
 class Design(NamedTuple):

@@ -20,10 +20,10 @@ import numpy as np
 from materiel.engine.compiled import refresh
 from materiel.engine.draws import Draws
 from materiel.engine.layout import Layout
-from materiel.engine.mechanisms import engagement, imports, production, refurbishment, transit, workforce
+from materiel.engine.mechanisms import engagement, imports, production, refurbishment, repair, transit, workforce
 from materiel.engine.scalars import NEVER, RunScalars, supply_demand_ratio
-from materiel.engine.variables import (DEMAND, PIPELINE, ROWS, SHORTFALL, SKETCHED_ROWS, STORAGE, SUPPLY,
-                                       SUPPLY_ROWS, VARIABLES)
+from materiel.engine.variables import (DEMAND, LOST, PIPELINE, ROWS, SHORTFALL, SKETCHED_ROWS, STORAGE, SUPPLY,
+                                       SUPPLY_ROWS, VARIABLES, WORKSHOP)
 
 V = len(VARIABLES)
 CHUNK = 128  # runs stepped together, innermost (docs/performance.md: 64 and 256 are slower)
@@ -46,17 +46,20 @@ class Record(NamedTuple):
     series: np.ndarray        # [len(SKETCHED), T, L, R], or R = 0: not asked for
     steps: np.ndarray         # [2, R, L] int64: step of storage run-out, of the first shortfall (NEVER)
     sums: np.ndarray          # [4, R, L] shortfall, supply and demand over the horizon; drawable storage at the start
+    crossed: np.ndarray       # [R, K] int64: step at which each race's fire ratio first crossed 1 (NEVER)
 
 
 def outcome(lay: Layout, d: Draws, traj: np.ndarray, workforce: np.ndarray, series: np.ndarray) -> RunScalars:
     """Step one block; write trajectories of its first k runs into traj [k, V, T, L] and workforce [k, T, S],
     and, if series [5, T, L, R] has room for them, every run's `SKETCHED` series (runs last)."""
     L, R = d.engagement.front.shape
-    M = int(max(d.transit.delay.max(initial=0), d.imports.delay.max(initial=0))) + 1
-    rec = Record(traj, workforce, series, np.empty((2, R, L), dtype=np.int64), np.empty((4, R, L)))
+    M = int(max(d.transit.delay.max(initial=0), d.imports.delay.max(initial=0), repair.longest(d.repair))) + 1
+    rec = Record(traj, workforce, series, np.empty((2, R, L), dtype=np.int64), np.empty((4, R, L)),
+                 np.empty((R, len(lay.races)), dtype=np.int64))
     _run(lay.grid, by_chunk(d), R, M, rec)
     return RunScalars(runout=rec.steps[0], first_shortfall=rec.steps[1], shortfall=rec.sums[0],
-                      ratio=supply_demand_ratio(rec.sums[1], rec.sums[2]), has_storage=(rec.sums[3] >= 1.0).any(axis=0))
+                      ratio=supply_demand_ratio(rec.sums[1], rec.sums[2]), has_storage=(rec.sums[3] >= 1.0).any(axis=0),
+                      crossed=rec.crossed)
 
 
 def by_chunk(d: Draws) -> Draws:
@@ -93,15 +96,16 @@ def _chunk(grid, d, c, n, M, rec):
     L, T, r0 = grid.classes.shape[0], grid.edges.shape[0] - 1, c * CHUNK
     x = np.zeros((ROWS, L, n))
     scratch = np.empty((max(grid.group_side.shape[0], 1), n))
-    left = np.empty(n)
+    left, spare = np.empty(n), np.empty(n)
     ramp = production.start(grid, d.production, c, n)
     workers = workforce.start(d.workforce, c, n)
     stock = refurbishment.start(d.refurbishment, c, n)
     pipe = transit.start(L, M, n)
-    front = engagement.start(d.engagement, c, n)
+    shop = repair.start(L, M, n)
+    field = engagement.start(d.engagement, c, n)
     book = _start_book(grid, d, c, n, stock)
     for t in range(T):
-        production.capacity(t, grid, d.production, c, n, ramp, x)  # capacity and the workers it needs
+        production.capacity(t, grid, d.production, c, n, ramp, x, left)  # capacity and the workers it needs
         workforce.cover(grid, n, workers, x, scratch, left)           # 1. workforce coverage
         workforce.hire(t, grid, d.workforce, c, n, workers, x, left)  # 2. hiring
         production.produce(n, x)                                      # 3. production
@@ -109,8 +113,10 @@ def _chunk(grid, d, c, n, M, rec):
         transit.ship(t, grid, d.transit, c, n, pipe, x)               # 5. shipping
         imports.deliver(t, grid, d.imports, c, n, pipe, x, left)      #    and imports
         transit.arrive(t, n, pipe, x)                                 # 6. arrivals
-        engagement.engage(t, grid, d.engagement, c, n, front, x, left)  # 7. engagement
-        _record(t, r0, n, grid, stock, pipe, workers, x, book, rec)
+        repair.release(t, n, shop, field[0], x)                       #    and returns from repair
+        engagement.engage(t, grid, d.engagement, c, n, field, x, left, spare)  # 7. engagement
+        repair.intake(t, d.repair, c, n, shop, x)                     # 8. battle damage into repair
+        _record(t, r0, n, grid, stock, pipe, shop, workers, x, book, rec)
     _finish(r0, n, book, rec)
 
 
@@ -122,6 +128,8 @@ class _Book(NamedTuple):
     sums: np.ndarray             # [3, L, n] shortfall, supply, demand so far
     inert: np.ndarray            # storage at the start that cannot be drawn
     drawable: np.ndarray         # storage at the start that can
+    ahead: np.ndarray            # [K, n] whether each race's first side fired more in the first step
+    crossed: np.ndarray          # [K, n] step its fire ratio first crossed 1, or NEVER
 
 
 @nb.njit
@@ -133,13 +141,15 @@ def _start_book(grid, d, c, n, stock):
         refurbishment.storage(stock, i, n, grid.classes[i], inert[i])
         for j in range(n):
             inert[i, j] -= drawable[i, j]
-    return _Book(np.full((L, n), NEVER), np.full((L, n), NEVER), np.zeros((3, L, n)), inert, drawable)
+    K = grid.races.shape[0]
+    return _Book(np.full((L, n), NEVER), np.full((L, n), NEVER), np.zeros((3, L, n)), inert, drawable,
+                 np.zeros((K, n), dtype=np.bool_), np.full((K, n), NEVER))
 
 
 @nb.njit
-def _record(t, r0, n, grid, stock, pipe, workers, x, book, rec):
-    """Step t's bookkeeping: storage and supply totals, run-out and shortfall detection, running sums,
-    the sketched series of every run and the trajectories of kept runs."""
+def _record(t, r0, n, grid, stock, pipe, shop, workers, x, book, rec):
+    """Step t's bookkeeping: storage and supply totals, run-out, shortfall and race-crossing detection,
+    running sums, the sketched series of every run and the trajectories of kept runs."""
     L = stock.shape[0]
     for i in range(L):
         refurbishment.storage(stock, i, n, grid.classes[i], x[STORAGE, i])
@@ -155,6 +165,14 @@ def _record(t, r0, n, grid, stock, pipe, workers, x, book, rec):
             book.sums[0, i, j] += x[SHORTFALL, i, j]
             book.sums[1, i, j] += supply
             book.sums[2, i, j] += x[DEMAND, i, j]
+    for k in range(grid.races.shape[0]):
+        a, b = grid.races[k, 0], grid.races[k, 1]
+        for j in range(n):
+            ahead = x[LOST, a, j] >= x[LOST, b, j]
+            if t == 0:
+                book.ahead[k, j] = ahead
+            elif book.crossed[k, j] == NEVER and ahead != book.ahead[k, j]:
+                book.crossed[k, j] = t
     if rec.series.shape[3]:
         for k in range(len(SKETCHED_ROWS)):
             row = SKETCHED_ROWS[k]
@@ -164,6 +182,7 @@ def _record(t, r0, n, grid, stock, pipe, workers, x, book, rec):
     for j in range(min(n, rec.trajectories.shape[0] - r0)):
         for i in range(L):
             x[PIPELINE, i, j] = transit.in_transit(t, pipe, i, j)
+            x[WORKSHOP, i, j] = repair.in_repair(t, shop, i, j)
             for v in range(V):
                 rec.trajectories[r0 + j, v, t, i] = x[v, i, j]
         for s in range(workers.shape[0]):
@@ -180,6 +199,9 @@ def _finish(r0, n, book, rec):
             for v in range(3):
                 rec.sums[v, r0 + j, i] = book.sums[v, i, j]
             rec.sums[3, r0 + j, i] = book.drawable[i, j]
+    for k in range(book.crossed.shape[0]):
+        for j in range(n):
+            rec.crossed[r0 + j, k] = book.crossed[k, j]
 
 
 refresh(_chunks)  # the kernel compiles in every mechanism's flows: recompile when any changed

@@ -69,7 +69,11 @@ class Layout:
     demand: Spread                    # per line, rates → units per step
     refurbish: Spread                 # per line (no columns where a line has no refurbishment)
     deliveries: Spread                # per supplier, quantities → units per step
+    capacity: Spread                  # per line, dated production capacity → units per step
+    attrition: Spread                 # per line, share of the field lost per step at most
     ramp_start: np.ndarray            # [L] day the production ramp starts, since the scenario's start
+    coupled_to: np.ndarray            # [L] the line whose fire drives this line's demand, or -1
+    races: list[tuple[int, int]]      # pairs of lines (on two sides) whose fires couplings read: fired a ÷ fired b
 
     @property
     def steps(self) -> int:
@@ -104,7 +108,11 @@ class Layout:
             supplier_start=np.searchsorted(self.supplier_line[order], np.arange(len(self.lines) + 1)).astype(np.int64),
             supplier=order.astype(np.int64),
             ramp_start=self.ramp_start,
-            demand=self.demand.sparse, refurbish=self.refurbish.sparse, deliveries=self.deliveries.sparse)
+            coupled_to=self.coupled_to,
+            capped=np.array([self.scenario.sides[s].lines[ln].attrition is not None for s, ln in self.lines], dtype=np.bool_),
+            races=np.array(self.races, dtype=np.int64).reshape(-1, 2),
+            demand=self.demand.sparse, refurbish=self.refurbish.sparse, deliveries=self.deliveries.sparse,
+            capacity=self.capacity.sparse, attrition=self.attrition.sparse)
 
 
 class Grid(NamedTuple):
@@ -119,9 +127,14 @@ class Grid(NamedTuple):
     supplier_start: np.ndarray  # [L + 1] line i's suppliers are supplier[supplier_start[i]:supplier_start[i + 1]]
     supplier: np.ndarray        # [P] supplier indices, by line
     ramp_start: np.ndarray      # [L] day each line's production ramp starts
+    coupled_to: np.ndarray      # [L] line whose fire drives the line's demand, or -1
+    capped: np.ndarray          # [L] whether the line's losses are capped by an attrition schedule
+    races: np.ndarray           # [K, 2] lines whose fire ratio is an outcome
     demand: Sparse              # per line
     refurbish: Sparse           # per line
     deliveries: Sparse          # per supplier
+    capacity: Sparse            # per line
+    attrition: Sparse           # per line
 
 
 def layout(scenario: Scenario) -> Layout:
@@ -146,9 +159,25 @@ def layout(scenario: Scenario) -> Layout:
         refurbish=_spread([schedule_weights(ln.refurbish, edges) if ln.refurbish else None for ln in found],
                           len(edges) - 1),
         deliveries=_spread([delivery_weights(sup.deliveries, edges, sup.active) for sup in sups], len(edges) - 1),
+        capacity=_spread([schedule_weights(ln.production.capacity, edges) if ln.production and ln.production.capacity
+                          else None for ln in found], len(edges) - 1),
+        attrition=_spread([schedule_weights(ln.attrition, edges) if ln.attrition else None for ln in found],
+                          len(edges) - 1),
         ramp_start=np.array([((ln.production.ramp_start or scenario.start) - scenario.start).days
                              if ln.production else 0 for ln in found], dtype=np.float64),
+        coupled_to=np.array([lines.index((ln.coupling.side, ln.coupling.line)) if ln.coupling else -1 for ln in found],
+                            dtype=np.int64),
+        races=races(scenario),
     )
+
+
+def races(scenario: Scenario) -> list[tuple[int, int]]:
+    """Pairs of lines on two sides that couplings read (each side's fire), in line order: the race
+    between the sides is the ratio of their fires."""
+    lines = scenario.line_keys()
+    read = sorted({lines.index((ln.coupling.side, ln.coupling.line))
+                   for side in scenario.sides.values() for ln in side.lines.values() if ln.coupling})
+    return [(a, b) for k, a in enumerate(read) for b in read[k + 1:] if lines[a][0] != lines[b][0]]
 
 
 def _spread(weights: list[np.ndarray | None], steps: int) -> Spread:

@@ -2,7 +2,7 @@
 
 Each mechanism (engine/mechanisms/) contributes its stocks, flows and auxiliaries; `interop.build`
 gathers them into a `Model` and `interop.xmile` writes it out; this module knows neither. Equations use what every system-dynamics tool has: numbers, references to other
-variables, + − × ÷ and >, MIN, MAX, IF THEN ELSE — and `PerStep`, a value for each time step
+variables, + − × ÷, ^ (power) and >, MIN, MAX, IF THEN ELSE — and `PerStep`, a value for each time step
 (a graphical function of time), which may only be a variable's whole equation.
 """
 
@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Union
 
-INFIX = ("+", "-", "*", "/", ">")
+INFIX = ("+", "-", "*", "/", ">", "^")
 CALLS = {"min": 2, "max": 2, "if": 3}
 
 

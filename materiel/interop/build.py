@@ -10,10 +10,12 @@ Each mechanism of engine/mechanisms/ contributes its part (`stock_flow`). Names 
 `{side}_{line}_{variable}` for a line and `{side}_{variable}` for a side's workforce (any character
 other than a letter, digit or underscore becomes `_`):
 
-    stocks   front, storage_{class}, pipeline_{k} (k steps from the front), workforce
+    stocks   front, storage_{class}, pipeline_{k} (k steps from the front), workshop_{k} (k steps
+             from return), fired_before, workforce
     flows    demand, lost, shortfall, produced, refurbished, drawn, drawn_{class},
-             imported, imported_{supplier}, arrived, transit_{k} (out of pipeline_k), hired
-    auxes    capacity, workers_needed, coverage, refurbish_capacity, yield_{class},
+             imported, imported_{supplier}, arrived, transit_{k} (out of pipeline_k), damaged,
+             mending_{k}, repaired, fired_change, hired
+    auxes    capacity, workers_needed, coverage, planned, attrition, fired, refurbish_capacity, yield_{class},
              room_{class} (refurbishment capacity left for that class), storage and pipeline
              (totals); per side workers_pool, hiring_limit, workers_needed, workers_target and,
              per production priority p, workers_for_p{p}, workers_need_p{p}, coverage_p{p}
@@ -26,14 +28,14 @@ import numpy as np
 from materiel.engine.draws import sample_draws
 from materiel.engine.kernel import by_chunk
 from materiel.engine.layout import layout
-from materiel.engine.mechanisms import engagement, imports, production, refurbishment, transit, workforce
+from materiel.engine.mechanisms import engagement, imports, production, refurbishment, repair, transit, workforce
 from materiel.engine.stockflow import Model, Variable
 from materiel.scenario.schema import Scenario
 from materiel.scenario.variants import deterministic
 
 TIME_UNITS = {"day": "days", "week": "weeks", "month": "months"}
 #: What each line is made of, in the order its variables are written.
-LINE_MECHANISMS = (engagement, production, refurbishment, imports, transit)
+LINE_MECHANISMS = (engagement, production, refurbishment, imports, transit, repair)
 
 
 def build_model(scenario: Scenario, quantile: float = 0.5) -> Model:

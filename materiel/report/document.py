@@ -8,7 +8,9 @@ from materiel.analysis.outcomes import QUANTILES, Ensemble
 
 
 def summary_document(ens: Ensemble, scenario_name: str) -> dict:
-    """Scenario, seed, runs, horizon and per line: run-out, shortfall and supply/demand quantiles."""
+    """Scenario, seed, runs, horizon and per line: run-out, shortfall and supply/demand quantiles; per race
+    of the sides' fires (a scenario with couplings): when their ratio crosses 1, and the ratio over time
+    (over the kept runs)."""
     table = ens.summary(QUANTILES)
     keys = [f"p{round(q * 100)}" for q in QUANTILES]
     lines = []
@@ -29,6 +31,19 @@ def summary_document(ens: Ensemble, scenario_name: str) -> dict:
         "step": ens.layout.scenario.step,
         **({"what_if": ens.layout.scenario.what_if} if ens.layout.scenario.what_if else {}),
         "lines": lines,
+        **({"races": [_race(ens, race, keys) for race in ens.races(QUANTILES)]} if ens.layout.races else {}),
+    }
+
+
+def _race(ens: Ensemble, race, keys: list[str]) -> dict:
+    """One race of fires: who leads at first, when the lead changes hands, the ratio per step."""
+    return {
+        "first": race.first, "second": race.second,
+        "first_ahead_at_start": _num(race.ahead),
+        "crossing": {**{k: _iso(race.quantiles[q]) for k, q in zip(keys, QUANTILES)},
+                     "probability": _num(race.probability)},
+        "ratio": {"kept_runs": ens.kept, "dates": [d.isoformat() for d in ens.layout.edges[:-1]],
+                  **{k: [_num(v) for v in race.ratio[j]] for j, k in enumerate(keys)}},
     }
 
 

@@ -33,6 +33,23 @@ def summary_table(doc: dict) -> Table:
     return table
 
 
+def race_text(doc: dict) -> Text:
+    """The race of the sides' fires from a summary document, a sentence per race (empty: no couplings)."""
+    out = Text()
+    for race in doc.get("races", []):
+        c, ratio = race["crossing"], race["ratio"]
+        when = "never by the horizon" if c["probability"] == 0 else (
+            f"in {c['probability']:.0%} of runs by the horizon (P10 {c['p10'] or 'after horizon'}, "
+            f"P50 {c['p50'] or 'after horizon'}, P90 {c['p90'] or 'after horizon'})")
+        last = next((k for k in range(len(ratio["p50"]) - 1, -1, -1) if ratio["p50"][k] is not None), None)
+        at_end = "" if last is None else (f"; at {ratio['dates'][last]} it is {ratio['p50'][last]:.2f} "
+                                          f"[{ratio['p10'][last]:.2f}–{ratio['p90'][last]:.2f}] over {ratio['kept_runs']:,} runs")
+        ahead = race["first_ahead_at_start"]
+        start = "" if ahead is None else f"the first fires more at the start in {ahead:.0%} of runs; "
+        out.append(f"Race of fires, {race['first']} ÷ {race['second']}: {start}the ratio crosses 1 {when}{at_end}.\n")
+    return out
+
+
 def compact(value: float) -> str:
     """12,345 → '12.3k'; 37,314,820 → '37.3M'."""
     for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):

@@ -16,6 +16,7 @@ LATEST = dt.date(2200, 12, 31)
 MAX_STEPS = 20_000                 # steps from start to horizon (daily for 54 years, weekly for 383)
 MAX_TRANSIT_DAYS = 730             # a transit delay, in days (the kernel's conveyor has one slot a step)
 MAX_PRIORITY = 1_000
+MAX_ELASTICITY = 5.0               # a coupling's elasticity: losses ∝ (fired ÷ planned)^e
 MAX_MAGNITUDE = 1e15               # the largest number a quantity may hold
 MAX_LINES = 500                    # lines in a scenario, over all sides
 MAX_CLASSES = 50                   # storage classes of a line

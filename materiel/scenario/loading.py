@@ -210,11 +210,24 @@ def check_references(scenario: Scenario, *, sources: bool = True) -> list[tuple[
             found.append((path, "cites no source; expected `source: ID` or `hypothesis: true`"))
         found += _unknown_sources(scenario, path, change.source)
     for sname, side in scenario.sides.items():
+        for lname, line in side.lines.items():
+            if line.coupling is not None:
+                found += _check_coupling(scenario, sname, f"sides.{sname}.lines.{lname}.coupling", line.coupling)
         for pname, supplier in side.suppliers.items():
             if supplier.line not in side.lines:
                 found.append((f"sides.{sname}.suppliers.{pname}.line",
                               f"no line {supplier.line!r} on side {sname!r}; expected one of: {', '.join(side.lines)}"))
     return found
+
+
+def _check_coupling(scenario: Scenario, own: str, path: str, coupling) -> list[tuple[str, str]]:
+    others = [s for s in scenario.sides if s != own]
+    if coupling.side not in others:
+        return [(f"{path}.side", f"{coupling.side!r} is not an opposing side; expected one of: {', '.join(others) or '(none)'}")]
+    lines = scenario.sides[coupling.side].lines
+    if coupling.line not in lines:
+        return [(f"{path}.line", f"no line {coupling.line!r} on side {coupling.side!r}; expected one of: {', '.join(lines)}")]
+    return []
 
 
 class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):

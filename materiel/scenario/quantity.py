@@ -23,7 +23,7 @@ from typing import Annotated, Literal
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, WithJsonSchema, field_validator,
                       model_validator)
 
-from materiel.scenario.limits import MAX_MAGNITUDE, MAX_POINTS, MAX_TRANSIT_DAYS
+from materiel.scenario.limits import MAX_ELASTICITY, MAX_MAGNITUDE, MAX_POINTS, MAX_TRANSIT_DAYS
 
 Dist = Literal["point", "uniform", "triangular", "pert", "normal", "lognormal"]
 Per = Literal["day", "week", "month", "year"]
@@ -166,6 +166,7 @@ def _bounded(lower: float, upper: float, what: str):
 NonNegative = Annotated[Quantity, _bounded(0.0, math.inf, "a value >= 0")]
 Fraction = Annotated[Quantity, _bounded(0.0, 1.0, "a fraction between 0 and 1")]
 Days = Annotated[Quantity, _bounded(0.0, MAX_TRANSIT_DAYS, f"a number of days between 0 and {MAX_TRANSIT_DAYS:,}")]
+Elasticity = Annotated[Quantity, _bounded(0.0, MAX_ELASTICITY, f"an elasticity between 0 and {MAX_ELASTICITY:g}")]
 
 
 class Cited(BaseModel):

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from materiel.scenario import limits
-from materiel.scenario.quantity import Days, Fraction, NonNegative, Per, Quantity, Schedule, Window
+from materiel.scenario.quantity import Days, Elasticity, Fraction, NonNegative, Per, Quantity, Schedule, Window
 from materiel.scenario.series import SERIES_FIELDS
 
 Step = Literal["day", "week", "month"]
@@ -43,13 +43,17 @@ class Production(_Strict):
     """New production: capacity ramps from `base` to `base × multiplier` over `ramp_years`."""
 
     per: Per = Field("year", description="Time unit of `base`")
-    base: NonNegative = Field(description="Capacity at the start of the ramp, units per `per`")
+    base: NonNegative = Field(default_factory=lambda: Quantity(value=0.0),
+                              description="Capacity at the start of the ramp, units per `per`")
     multiplier: NonNegative = Field(default_factory=lambda: Quantity(value=1.0))
     ramp_start: dt.date | None = Field(None, description="When the ramp begins (default: scenario start)")
     ramp_years: NonNegative = Field(default_factory=lambda: Quantity(value=0.0))
     workers_per_unit: NonNegative = Field(
         default_factory=lambda: Quantity(value=0.0),
         description="Workers needed per unit of annual capacity (0: needs no workers)")
+    capacity: Schedule | None = Field(
+        None, description="Dated capacity added to base × ramp (a licensed line from the day it starts, a plant "
+                          "lost or added), units per the schedule's `per`")
     priority: int = Field(0, ge=0, le=limits.MAX_PRIORITY, description="Lower numbers get scarce workers first")
 
 
@@ -72,6 +76,24 @@ class Observation(_Strict):
         return field
 
 
+class Repair(_Strict):
+    """Battle damage repaired: a fraction of what the front loses returns to it after a delay."""
+
+    fraction: Fraction = Field(description="Share of losses that come back repaired")
+    delay_days: Days = Field(description="Days from loss to return")
+    note: str | None = None
+
+
+class Coupling(_Strict):
+    """The line's demand follows the opposing side's fire: it is multiplied by (fired ÷ planned)^elasticity
+    of the named line in the previous step (planned: that line's demand; 1 when it fires all it plans)."""
+
+    side: str = Field(description="The opposing side")
+    line: str = Field(description="Its line whose fire drives this line's losses (an ammunition line)")
+    elasticity: Elasticity = Field(description="Percent change of this line's losses per percent of fire")
+    note: str | None = None
+
+
 class Line(_Strict):
     """One materiel category a side fields: its stocks, production, refurbishment and demand."""
 
@@ -85,6 +107,11 @@ class Line(_Strict):
     refurbish: Schedule | None = Field(None, description="Most units drawn from storage per time unit")
     production: Production | None = None
     demand: Schedule = Field(description="Losses or consumption the front incurs per time unit")
+    attrition: Schedule | None = Field(
+        None, description="Most of what the front holds that it loses, as a fraction per time unit: losses are "
+                          "the demand, capped by this share of the units in the field")
+    repair: Repair | None = None
+    coupling: Coupling | None = None
     observed: list[Observation] = Field(default_factory=list,
                                         description="Observed series of this line's losses, for calibration")
 
@@ -158,6 +185,10 @@ class Scenario(_Strict):
         if day is not None and not limits.EARLIEST <= day <= limits.LATEST:
             raise ValueError(f"expected a date from {limits.EARLIEST} to {limits.LATEST}, got {day}")
         return day
+
+    def couplings(self) -> list[tuple[str, str, Coupling]]:
+        """Every (side, line, coupling) of a line whose demand follows another side's fire."""
+        return [(s, l, line.coupling) for s, side in self.sides.items() for l, line in side.lines.items() if line.coupling]
 
     def line_keys(self) -> list[tuple[str, str]]:
         """Every (side, line) pair in document order."""

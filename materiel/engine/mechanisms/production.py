@@ -1,7 +1,9 @@
-"""Production: capacity ramping from `base` to `base × multiplier` over `ramp_years`, the workers
-it needs, and what is produced with the workers it gets.
+"""Production: capacity ramping from `base` to `base × multiplier` over `ramp_years`, plus any dated
+capacity schedule (a licensed line from the day it starts), the workers it needs, and what is
+produced with the workers it gets.
 
     capacity       = base × (1 + (multiplier − 1) × ramp averaged over the step) × step days
+                     + the capacity schedule's amount in the step
     workers_needed = capacity rate per year × workers_per_unit
     produced       = capacity × coverage
 """
@@ -14,7 +16,7 @@ import numba as nb
 import numpy as np
 
 from materiel.engine.layout import YEAR, Layout
-from materiel.engine.mechanisms import Draw
+from materiel.engine.mechanisms import Draw, amounts, schedule_values, stack
 from materiel.engine.stockflow import Aux, Flow, Variable, call, ident, per_step
 from materiel.engine.variables import CAPACITY, COVERAGE, PRODUCED, ROWS, WORKERS_NEEDED
 from materiel.scenario.quantity import DAYS_PER
@@ -27,19 +29,23 @@ class Pars(NamedTuple):
     multiplier: np.ndarray        # capacity after the ramp ÷ before
     ramp_days: np.ndarray         # length of the ramp, at least 1e-9 days
     workers_per_unit: np.ndarray  # workers per unit a year
+    scheduled: np.ndarray         # capacity schedules' rates [columns of lay.capacity, R]
 
 
 def draw(lay: Layout, q: Draw, runs: int) -> Pars:
     L = len(lay.lines)
-    p = Pars(np.zeros((L, runs)), np.ones((L, runs)), np.ones((L, runs)), np.zeros((L, runs)))
+    base, multiplier, ramp_days, workers_per_unit = np.zeros((L, runs)), np.ones((L, runs)), np.ones((L, runs)), np.zeros((L, runs))
+    rates = []
     for i, (s, name) in enumerate(lay.lines):
         prod, path = lay.scenario.sides[s].lines[name].production, f"sides.{s}.lines.{name}.production"
         if prod is not None:
-            p.base[i] = q(prod.base, f"{path}.base") / DAYS_PER[prod.per]
-            p.multiplier[i] = q(prod.multiplier, f"{path}.multiplier")
-            p.ramp_days[i] = np.maximum(q(prod.ramp_years, f"{path}.ramp_years") * YEAR, 1e-9)
-            p.workers_per_unit[i] = q(prod.workers_per_unit, f"{path}.workers_per_unit")
-    return p
+            base[i] = q(prod.base, f"{path}.base") / DAYS_PER[prod.per]
+            multiplier[i] = q(prod.multiplier, f"{path}.multiplier")
+            ramp_days[i] = np.maximum(q(prod.ramp_years, f"{path}.ramp_years") * YEAR, 1e-9)
+            workers_per_unit[i] = q(prod.workers_per_unit, f"{path}.workers_per_unit")
+            if prod.capacity is not None:
+                rates += schedule_values(q, prod.capacity, f"{path}.capacity")
+    return Pars(base, multiplier, ramp_days, workers_per_unit, stack(rates, runs))
 
 
 @nb.njit(inline="always")
@@ -64,16 +70,18 @@ def start(grid, p, c, n):
 
 
 @nb.njit
-def capacity(t, grid, p, c, n, ramp, x):
+def capacity(t, grid, p, c, n, ramp, x, scheduled):
     """Step t's capacity at full workforce and the workers it needs; the ramp's integral moves on."""
     days = grid.edges[t + 1] - grid.edges[t]
+    T = grid.edges.shape[0] - 1
     for i in range(ramp.shape[0]):
         x1 = grid.edges[t + 1] - grid.ramp_start[i]
+        amounts(grid.capacity, i * T + t, p.scheduled, c, n, scheduled)
         for j in range(n):
             end = _ramp_integral(x1, p.ramp_days[c, i, j])
             frac = (end - ramp[i, j]) / days
             ramp[i, j] = end
-            per_day = p.base[c, i, j] * (1.0 + (p.multiplier[c, i, j] - 1.0) * frac)
+            per_day = p.base[c, i, j] * (1.0 + (p.multiplier[c, i, j] - 1.0) * frac) + scheduled[j] / days
             x[CAPACITY, i, j] = per_day * days
             x[WORKERS_NEEDED, i, j] = per_day * YEAR * p.workers_per_unit[c, i, j]
 
@@ -93,8 +101,9 @@ def over_steps(grid, p):
     x = np.zeros((ROWS, L, 1))
     ramp = start(grid, p, 0, 1)
     out = np.empty((2, T, L))
+    scheduled = np.empty(1)
     for t in range(T):
-        capacity(t, grid, p, 0, 1, ramp, x)
+        capacity(t, grid, p, 0, 1, ramp, x, scheduled)
         for i in range(L):
             out[0, t, i] = x[CAPACITY, i, 0]
             out[1, t, i] = x[WORKERS_NEEDED, i, 0]

@@ -62,7 +62,7 @@ def cover(grid, n, workers, x, share, left):
                     need = share[g, j]
                     cov = min(1.0, left[j] / need) if need > 0 else 1.0
                     share[g, j] = cov
-                    left[j] = max(left[j] - cov * need, 0.0)
+                    left[j] = left[j] - need if cov >= 1.0 else 0.0  # a group not fully covered takes every worker left
     for i in range(L):
         g = grid.group_of_line[i]
         for j in range(n):
