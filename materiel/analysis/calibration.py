@@ -32,6 +32,10 @@ from materiel.scenario.schema import Observation, Scenario, iter_quantities
 PERIOD_DAYS = 30
 DEGREES_OF_FREEDOM = 5
 MIN_NOISE = 0.01  # a noise of 0 would make the likelihood a point mass
+#: Below this ESS a line's weighted quantiles are too thin to read: the P10 of n independent
+#: samples has a probability level with standard error √(0.1 × 0.9 / n), 0.03 at n = 100, so a
+#: "P10" is then somewhere from P7 to P13 and a P10–P90 interval's coverage is uncertain by ±5 points.
+THIN_ESS = 100
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated, Optional
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -90,11 +88,15 @@ def backtest(
     seed: Seed = 0,
     half_life: Annotated[Optional[float], typer.Option(min=1, show_default="30", help="Days over which a period's "
                                                                    "weight in the calibration halves with age")] = None,
+    model_spread: Annotated[Optional[float], typer.Option(min=0, show_default="1.0", help="The model forecast's spread in "
+                                                "log, at least this × the series' past misses over the lead")] = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write every score as JSON to this file")] = None,
     quiet: Quiet = False,
 ) -> None:
-    """Calibrate up to each cutoff, forecast each observed series over the lead, score against what followed."""
-    from materiel.analysis.backtest import HALF_LIFE, backtest as run_backtest
+    """Calibrate up to each cutoff; forecast each observed series over the lead by the model, by extrapolating
+    its rate and by persistence; score them against what followed."""
+    from materiel.analysis.backtest import HALF_LIFE, MODEL_SPREAD
+    from materiel.analysis.backtest import backtest as run_backtest
     from materiel.report import calibration as report
     from materiel.scenario.loading import load
     from materiel.simulation import simulate
@@ -107,11 +109,15 @@ def backtest(
         with_horizon(loaded.scenario, c, "--cutoff")
     with progress_bar(quiet) as tick:
         doc = run_backtest(loaded.scenario, frames, cutoffs, lead, simulate=simulate, runs=runs, seed=seed,
-                           half_life=HALF_LIFE if half_life is None else half_life, progress=tick)
+                           half_life=HALF_LIFE if half_life is None else half_life,
+                           spread=MODEL_SPREAD if model_spread is None else model_spread, progress=tick)
     if json_path is not None:
         write_json(json_path, doc)
     if not quiet:
-        console.print(report.backtest_table(doc))
+        for table in report.backtest_tables(doc):
+            console.print(table)
+        for warning in report.backtest_warnings(doc):
+            typer.echo(f"note: {warning}", err=True)
 
 
 def read_observed(paths: list[Path] | None) -> dict[str, tuple[str, pd.DataFrame]]:
