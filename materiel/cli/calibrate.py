@@ -87,15 +87,17 @@ def backtest(
     runs: Runs = 2000,
     seed: Seed = 0,
     half_life: Annotated[Optional[float], typer.Option(min=1, show_default="30", help="Days over which a period's "
-                                                                   "weight in the calibration halves with age")] = None,
-    model_spread: Annotated[Optional[float], typer.Option(min=0, show_default="1.0", help="The model forecast's spread in "
-                                                "log, at least this × the series' past misses over the lead")] = None,
+                                                   "weight in the extrapolation's calibration halves with age")] = None,
+    model_half_life: Annotated[Optional[float], typer.Option(min=1, show_default="20", help="Days over which a "
+                               "period's weight in the model forecast's calibration halves with age")] = None,
+    model_spread: Annotated[Optional[float], typer.Option(min=0, show_default="0.75", help="The model forecast's "
+                            "spread in log, at least this × the series' past misses over the lead")] = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write every score as JSON to this file")] = None,
     quiet: Quiet = False,
 ) -> None:
     """Calibrate up to each cutoff; forecast each observed series over the lead by the model, by extrapolating
     its rate and by persistence; score them against what followed."""
-    from materiel.analysis.backtest import HALF_LIFE, MODEL_SPREAD
+    from materiel.analysis.backtest import HALF_LIFE, MODEL_HALF_LIFE, MODEL_SPREAD
     from materiel.analysis.backtest import backtest as run_backtest
     from materiel.report import calibration as report
     from materiel.scenario.loading import load
@@ -110,6 +112,7 @@ def backtest(
     with progress_bar(quiet) as tick:
         doc = run_backtest(loaded.scenario, frames, cutoffs, lead, simulate=simulate, runs=runs, seed=seed,
                            half_life=HALF_LIFE if half_life is None else half_life,
+                           model_half_life=MODEL_HALF_LIFE if model_half_life is None else model_half_life,
                            spread=MODEL_SPREAD if model_spread is None else model_spread, progress=tick)
     if json_path is not None:
         write_json(json_path, doc)

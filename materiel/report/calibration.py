@@ -132,15 +132,17 @@ def backtest_tables(doc: dict) -> list[Table]:
     rows = Table(title=f"Back-test: {doc['scenario']}, lead {doc['lead_days']} days, {doc['runs']:,} runs",
                  caption="Forecast of the total reported over the lead. ✓ when the observed total lies in the P10–P90 "
                          "interval; CRPS ÷ observed total (lower is better). ESS: the line's effective sample size "
-                         f"(! below {doc['thin_ess']}: too thin).")
-    for col in ("series", "cutoff", "observed", "ESS", "method", "P50 [P10–P90]", "in", "CRPS"):
+                         f"in the model's calibration (! below {doc['thin_ess']}: too thin), the untempered "
+                         "likelihood's in brackets.")
+    for col in ("series", "cutoff", "observed", "ESS [full]", "method", "P50 [P10–P90]", "in", "CRPS"):
         rows.add_column(col, justify="left" if col in ("series", "cutoff", "method") else "right")
     for r in doc["rows"]:
         for k, method in enumerate(METHODS):
             f, first = r[method], k == 0
             rows.add_row(r["series"] if first else "", r["cutoff"] if first else "",
                          compact(r["observed"]) if first else "",
-                         f"{r['ess']:,.0f}{'!' if r['thin'] else ''}" if first else "", method,
+                         f"{r['ess']:,.0f}{'!' if r['thin'] else ''} [{r['ess_untempered']:,.1f}]" if first else "",
+                         method,
                          f"{compact(f['p50'])} [{compact(f['p10'])}–{compact(f['p90'])}]", _tick(f["p10_p90"]),
                          _num(f["crps_scaled"]), end_section=k == len(METHODS) - 1)
     low, high = doc["targets"]["coverage"]
@@ -169,9 +171,16 @@ def backtest_tables(doc: dict) -> list[Table]:
 
 def backtest_warnings(doc: dict) -> list[str]:
     """Plain words for each line and cutoff whose calibration leaves too few effective runs."""
-    seen = {(r["line"], r["cutoff"]): r for r in doc["rows"] if r["thin"]}
-    return [f"{line} at {cutoff}: ESS {r['ess']:.0f} of {doc['runs']:,} runs, below {doc['thin_ess']}: its forecast "
-            "quantiles are too thin to trust; use more runs (--runs)." for (line, cutoff), r in seen.items()]
+    lines = {(r["line"], r["cutoff"]): r for r in doc["rows"]}
+    notes = [f"{line} at {cutoff}: ESS {r['ess']:.0f} of {doc['runs']:,} runs, below {doc['thin_ess']}: its forecast "
+             "quantiles are too thin to trust; use more runs (--runs)." for (line, cutoff), r in lines.items() if r["thin"]]
+    tempered = sum(r["tempering"] < 1 for r in lines.values())
+    if tempered:
+        notes.append(f"{tempered} of {len(lines)} line calibrations for the model forecast were tempered (the full "
+                     f"likelihood leaves an ESS below a tenth of the runs, as low as "
+                     f"{min(r['ess_untempered'] for r in lines.values()):.1f}): their weights are a broadened "
+                     "posterior, not the full one (docs/calibration.md).")
+    return notes
 
 
 def _spread(q: list[float]) -> str:
