@@ -42,7 +42,8 @@ from materiel.analysis.calibration import (
     weighted_quantile,
 )
 from materiel.analysis.outcomes import Ensemble
-from materiel.engine.sampling import draw
+from materiel.analysis.sequential import collapsed
+from materiel.analysis.sequential import sequential as smc
 from materiel.errors import InputError, Problem
 from materiel.scenario.quantity import Schedule
 from materiel.scenario.schema import Scenario
@@ -182,10 +183,10 @@ def model_forecast(ens: Ensemble, cal: Calibration, fit: Fit, lead: int, rng: np
     (in variance) to `spread` × `lead_spread` where it falls short of it.
     """
     obs, cutoff = fit.observed, cal.until
-    runs = np.arange(ens.runs)
     lost = window_lost(ens, obs.side, obs.line, cutoff + dt.timedelta(days=1), cutoff + dt.timedelta(days=lead + 1))
-    noise = draw(obs.spec.noise, f"{obs.path}.noise", ens.seed, runs) * np.sqrt(PERIOD_DAYS / lead)
-    scatter = noise[:, None] * rng.standard_t(DEGREES_OF_FREEDOM, (len(runs), PATHS_PER_RUN))
+    period = (cal.edges[-1] - cal.edges[0]).days / (len(cal.edges) - 1)
+    noise = fit.noise * np.sqrt(period / lead)  # fit.noise is the ~30-day noise × √(30 / period)
+    scatter = noise[:, None] * rng.standard_t(DEGREES_OF_FREEDOM, (len(lost), PATHS_PER_RUN))
     totals = (lost * fit.bias)[:, None] * np.exp(scatter)
     weights = np.repeat(cal.weights / PATHS_PER_RUN, PATHS_PER_RUN)
     logs = np.log(totals.ravel() + 1e-9)
@@ -253,6 +254,7 @@ def evaluate(ens: Ensemble, model_cal: Calibration, cal: Calibration, truth: Obs
         "series": truth.label, "line": f"{truth.side}/{truth.line}", "cutoff": cutoff.isoformat(), "observed": y,
         "ess": model_cal.ess, "ess_untempered": model_cal.ess_untempered, "tempering": model_cal.tempering,
         "thin": min(model_cal.ess, cal.ess) < THIN_ESS,
+        "calibration": "importance" if model_cal.sequential is None else "sequential",
         "model": score(model_forecast(ens, model_cal, model_fit, lead, rngs[0], spread), y),
         "extrapolation": {**score(extrapolation(cal, fit, lead, rngs[1]), y), "ess": cal.ess},
         "persistence": score_normal(*persistence(fit.observed.counts, cutoff, lead), y),
@@ -288,12 +290,14 @@ def backtest(scenario: Scenario, frames: dict[str, tuple[str, pd.DataFrame]], cu
              *, simulate: Callable[..., Ensemble], runs: int, seed: int, half_life: float | None = HALF_LIFE,
              min_ess: float | None = None, period_days: float = FORECAST_PERIOD_DAYS,
              model_half_life: float | None = MODEL_HALF_LIFE, spread: float = MODEL_SPREAD,
-             progress: Callable[[int, int], None] | None = None) -> dict:
+             sequential: bool = False, progress: Callable[[int, int], None] | None = None) -> dict:
     """Back-test the scenario's observed series at each cutoff over `lead` days; rows and pooled scores.
 
     At each cutoff the runs are of the scenario as known then (`truncated`) up to cutoff + lead,
     and calibration sees the counts up to the cutoff only; the same runs, with their calibration
-    weights, make the model forecast. `simulate` runs the ensembles (`materiel.simulate`; analysis
+    weights, make the model forecast. `sequential`: lines whose importance weights for the model
+    forecast collapse (they had to be tempered) are calibrated by SMC instead (`analysis.sequential`),
+    and their particles carried forward. `simulate` runs the ensembles (`materiel.simulate`; analysis
     runs no engine of its own). `progress(done, total)` hears of the runs done over all cutoffs.
     """
     full = observed_series(scenario, frames)
@@ -307,14 +311,19 @@ def backtest(scenario: Scenario, frames: dict[str, tuple[str, pd.DataFrame]], cu
                        progress=progress and (lambda done, _, k=k: progress(k * runs + done, len(cutoffs) * runs)))
         rngs = (np.random.default_rng([seed, cutoff.toordinal(), 1]), np.random.default_rng([seed, cutoff.toordinal()]))
         seen = observed_series(sc, cut)
-        cals, model_cals = (calibrate_lines(ens, seen, cutoff, half_life=h, min_ess=min_ess, period_days=period_days)
-                            for h in (half_life, model_half_life))
+        options = {"min_ess": min_ess, "period_days": period_days}
+        cals = calibrate_lines(ens, seen, cutoff, half_life=half_life, **options)
+        model_ens, model_cals = ens, calibrate_lines(ens, seen, cutoff, half_life=model_half_life, **options)
+        if sequential and collapsed(model_cals):
+            model_ens, model_cals = smc(sc, seen, cutoff, collapsed(model_cals), simulate=simulate, runs=runs,
+                                        seed=seed, rng=np.random.default_rng([seed, cutoff.toordinal(), 2]),
+                                        half_life=model_half_life, **options)
         for truth in full:
             key = f"{truth.side}/{truth.line}"
-            rows.append(evaluate(ens, model_cals[key], cals[key], truth, lead, rngs, spread))
+            rows.append(evaluate(model_ens, model_cals[key], cals[key], truth, lead, rngs, spread))
     series = dict.fromkeys(r["series"] for r in rows)
     return {"scenario": scenario.name, "seed": seed, "runs": runs, "lead_days": lead, "half_life_days": half_life,
-            "model_half_life_days": model_half_life, "model_spread": spread, "thin_ess": THIN_ESS, "targets": TARGETS,
+            "model_half_life_days": model_half_life, "model_spread": spread, "sequential": sequential, "thin_ess": THIN_ESS, "targets": TARGETS,
             "cutoffs": [c.isoformat() for c in cutoffs], "rows": rows,
             "by_series": {s: pooled([r for r in rows if r["series"] == s]) for s in series},
             "by_cutoff": {c.isoformat(): pooled([r for r in rows if r["cutoff"] == c.isoformat()]) for c in cutoffs},

@@ -41,14 +41,23 @@ def calibrate(
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write prior and posterior as JSON")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write fit plots (PNG) to this folder")] = None,
     save: Annotated[Optional[Path], typer.Option("--save", help="Save the weights for `materiel run --calibrated`")] = None,
+    sequential: Annotated[bool, typer.Option(help="Move the runs of lines whose weights collapse to the full "
+                                                  "posterior by SMC (not with --save)")] = False,
     quiet: Quiet = False,
 ) -> None:
     """Weight the runs by how well they reproduce the observed losses per period up to --until."""
+    import numpy as np
+
     from materiel.analysis.calibration import calibrate_lines, observed_series
+    from materiel.analysis.sequential import collapsed
+    from materiel.analysis.sequential import sequential as smc
     from materiel.report import calibration as report
     from materiel.scenario.loading import load
     from materiel.simulation import simulate
 
+    if sequential and save is not None:
+        raise InputError(Problem("--save", message="`materiel run --calibrated` replays the seed's runs, which "
+                                 "--sequential moves: use one or the other"))
     loaded = load(scenario)
     check_runs(runs, loaded.scenario)
     end = parse_date(until, "--until")
@@ -63,13 +72,16 @@ def calibrate(
     sc = with_horizon(loaded.scenario, end, "--until")
     with progress_bar(quiet) as tick:
         ens = simulate(sc, runs=runs, seed=seed, keep=runs, progress=tick)
-    cals = calibrate_lines(ens, found, end, half_life=half_life)
+    prior = cals = calibrate_lines(ens, found, end, half_life=half_life)
+    if sequential and collapsed(cals):
+        _, cals = smc(sc, found, end, collapsed(cals), simulate=simulate, runs=runs, seed=seed,
+                      rng=np.random.default_rng(seed), half_life=half_life)
     doc = report.calibration_document(sc, cals, seed, runs)
     if json_path is not None:
         write_json(json_path, doc)
     if save is not None:
         write_json(save, report.weights_document(cals, sc.name, loaded.sha256, seed, runs))
-    figures = report.fit_figures(cals, out) if out is not None else []
+    figures = report.fit_figures(cals, out, prior) if out is not None else []
     if not quiet:
         console.print(report.calibration_table(doc))
         for warning in report.warnings(doc):
@@ -92,6 +104,8 @@ def backtest(
                                "period's weight in the model forecast's calibration halves with age")] = None,
     model_spread: Annotated[Optional[float], typer.Option(min=0, show_default="0.75", help="The model forecast's "
                             "spread in log, at least this × the series' past misses over the lead")] = None,
+    sequential: Annotated[bool, typer.Option(help="Calibrate the model forecast's lines whose weights collapse "
+                                                  "by SMC rather than tempering alone")] = True,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write every score as JSON to this file")] = None,
     quiet: Quiet = False,
 ) -> None:
@@ -113,7 +127,8 @@ def backtest(
         doc = run_backtest(loaded.scenario, frames, cutoffs, lead, simulate=simulate, runs=runs, seed=seed,
                            half_life=HALF_LIFE if half_life is None else half_life,
                            model_half_life=MODEL_HALF_LIFE if model_half_life is None else model_half_life,
-                           spread=MODEL_SPREAD if model_spread is None else model_spread, progress=tick)
+                           spread=MODEL_SPREAD if model_spread is None else model_spread, sequential=sequential,
+                           progress=tick)
     if json_path is not None:
         write_json(json_path, doc)
     if not quiet:

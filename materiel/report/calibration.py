@@ -35,6 +35,7 @@ def calibration_document(scenario: Scenario, cals: dict[str, Calibration], seed:
             "periods": int(sum(np.isfinite(f.reported).sum() for f in cal.fits)),
             "ess": round(cal.ess, 1), "ess_untempered": round(cal.ess_untempered, 1), "thin": cal.ess < THIN_ESS,
             "tempering": round(cal.tempering, 4),
+            "calibration": "importance" if cal.sequential is None else "sequential", "sequential": cal.sequential,
             "quantities": calibrated_quantities(scenario, cal, seed, QUANTILES),
         } for key, cal in cals.items()],
     }
@@ -53,7 +54,8 @@ def calibration_table(doc: dict) -> Table:
             first = k == 0
             table.add_row(line["line"] if first else "",
                           f"{line['ess']:,.0f}{'!' if line['thin'] else ''} [{line['ess_untempered']:,.1f}]" if first else "",
-                          f"{line['tempering']:.3g}" if first else "",
+                          (f"{line['tempering']:.3g}" if line["sequential"] is None
+                           else f"1 (SMC, {line['sequential']['stages']} stages)") if first else "",
                           q["quantity"], _spread(q["prior"]), _spread(q["posterior"]),
                           end_section=k == len(line["quantities"]) - 1)
     return table
@@ -67,8 +69,12 @@ def warnings(doc: dict) -> list[str]:
     return thin + [f"{line['line']}: the full likelihood leaves an ESS of {line['ess_untempered']:.1f} of "
             f"{doc['runs']:,} runs; tempered to λ = {line['tempering']:.3g} (ESS {line['ess']:.0f}). "
             "The runs reproduce these series only loosely: read the posterior as a broad one; "
-            "more runs (--runs) let λ rise."
-            for line in doc["lines"] if line["tempering"] < 1]
+            "more runs (--runs) let λ rise, --sequential reaches λ = 1 by SMC."
+            for line in doc["lines"] if line["tempering"] < 1 and line["sequential"] is None] + [
+        f"{line['line']}: the full likelihood leaves an ESS of {line['ess_untempered']:.1f} of {doc['runs']:,} runs; "
+        f"moved by SMC to λ = {line['tempering']:.3g} in {line['sequential']['stages']} stages (mean acceptance "
+        f"{np.mean(line['sequential']['acceptance']):.0%}); ESS here is the {line['ess']:.0f} distinct runs, "
+        "which are correlated." for line in doc["lines"] if line["sequential"] is not None]
 
 
 def weights_document(cals: dict[str, Calibration], scenario_name: str, sha256: str, seed: int, runs: int) -> dict:
@@ -92,8 +98,11 @@ def calibrated_summary(ens: Ensemble, scenario_name: str, weights: dict[str, np.
     return doc
 
 
-def fit_figures(cals: dict[str, Calibration], folder: Path) -> list[Path]:
-    """One PNG per observed series: reported per period against the prior and posterior bands."""
+def fit_figures(cals: dict[str, Calibration], folder: Path, priors: dict[str, Calibration] | None = None) -> list[Path]:
+    """One PNG per observed series: reported per period against the prior and posterior bands.
+
+    `priors`: calibrations of the seed's own runs, whose runs give the prior band where `cals`
+    hold runs moved by SMC (by default each calibration's own runs)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -101,21 +110,22 @@ def fit_figures(cals: dict[str, Calibration], folder: Path) -> list[Path]:
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for cal in cals.values():
-        for fit in cal.fits:
+    for key, cal in cals.items():
+        prior = (priors or cals)[key]
+        for fit, prior_fit in zip(cal.fits, prior.fits):
             fig = Figure(figsize=(8, 4), layout="constrained")
-            _fit_panel(fig.add_subplot(), cal, fit)
+            _fit_panel(fig.add_subplot(), cal, fit, prior_fit)
             path = folder / f"fit-{fit.observed.side}-{fit.observed.line}-{fit.observed.series}.png"
             fig.savefig(path, dpi=110, metadata={"Software": None})
             written.append(path)
     return written
 
 
-def _fit_panel(ax, cal: Calibration, fit: Fit) -> None:
+def _fit_panel(ax, cal: Calibration, fit: Fit, prior: Fit) -> None:
     edges = np.array(cal.edges, dtype="datetime64[D]")
-    reported = fit.lost * fit.bias[:, None]
     uniform = np.full(len(cal.weights), 1.0 / len(cal.weights))
-    for label, w, color in (("prior", uniform, "#9a9a9a"), ("posterior", cal.weights, "#b8322a")):
+    for label, f, w, color in (("prior", prior, uniform, "#9a9a9a"), ("posterior", fit, cal.weights, "#b8322a")):
+        reported = f.lost * f.bias[:, None]
         q = np.array([weighted_quantile(reported[:, p], w, QUANTILES) for p in range(reported.shape[1])])
         q = np.vstack([q, q[-1:]])  # steps drawn from each period's start to the next
         ax.fill_between(edges, q[:, 0], q[:, 2], step="post", color=color, alpha=0.25, lw=0, label=f"{label} P10–P90")
@@ -132,8 +142,8 @@ def backtest_tables(doc: dict) -> list[Table]:
     rows = Table(title=f"Back-test: {doc['scenario']}, lead {doc['lead_days']} days, {doc['runs']:,} runs",
                  caption="Forecast of the total reported over the lead. ✓ when the observed total lies in the P10–P90 "
                          "interval; CRPS ÷ observed total (lower is better). ESS: the line's effective sample size "
-                         f"in the model's calibration (! below {doc['thin_ess']}: too thin), the untempered "
-                         "likelihood's in brackets.")
+                         f"in the model's calibration (! below {doc['thin_ess']}: too thin; SMC: calibrated by SMC, "
+                         "the distinct runs), the untempered likelihood's in brackets.")
     for col in ("series", "cutoff", "observed", "ESS [full]", "method", "P50 [P10–P90]", "in", "CRPS"):
         rows.add_column(col, justify="left" if col in ("series", "cutoff", "method") else "right")
     for r in doc["rows"]:
@@ -141,7 +151,8 @@ def backtest_tables(doc: dict) -> list[Table]:
             f, first = r[method], k == 0
             rows.add_row(r["series"] if first else "", r["cutoff"] if first else "",
                          compact(r["observed"]) if first else "",
-                         f"{r['ess']:,.0f}{'!' if r['thin'] else ''} [{r['ess_untempered']:,.1f}]" if first else "",
+                         f"{r['ess']:,.0f}{'!' if r['thin'] else ''}{' SMC' if r['calibration'] == 'sequential' else ''}"
+                         f" [{r['ess_untempered']:,.1f}]" if first else "",
                          method,
                          f"{compact(f['p50'])} [{compact(f['p10'])}–{compact(f['p90'])}]", _tick(f["p10_p90"]),
                          _num(f["crps_scaled"]), end_section=k == len(METHODS) - 1)
@@ -174,6 +185,11 @@ def backtest_warnings(doc: dict) -> list[str]:
     lines = {(r["line"], r["cutoff"]): r for r in doc["rows"]}
     notes = [f"{line} at {cutoff}: ESS {r['ess']:.0f} of {doc['runs']:,} runs, below {doc['thin_ess']}: its forecast "
              "quantiles are too thin to trust; use more runs (--runs)." for (line, cutoff), r in lines.items() if r["thin"]]
+    moved = sum(r["calibration"] == "sequential" for r in lines.values())
+    if moved:
+        notes.append(f"{moved} of {len(lines)} line calibrations for the model forecast collapsed (the full likelihood "
+                     "left an ESS below a tenth of the runs) and were calibrated by SMC; their ESS is the number of "
+                     "distinct runs, which are correlated (docs/calibration.md).")
     tempered = sum(r["tempering"] < 1 for r in lines.values())
     if tempered:
         notes.append(f"{tempered} of {len(lines)} line calibrations for the model forecast were tempered (the full "
