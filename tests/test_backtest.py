@@ -1,4 +1,4 @@
-"""The back-test's forecasts: windowing, the scenario as known at a cutoff, scores, the three methods."""
+"""The back-test's forecasts (windowing, the scenario as known at a cutoff, scores, the three methods) and SMC."""
 
 from __future__ import annotations
 
@@ -22,7 +22,14 @@ from materiel.analysis.backtest import (
     window_lost,
     window_weights,
 )
-from materiel.analysis.calibration import effective_size
+from materiel.analysis.calibration import (
+    calibrate_lines,
+    calibrated_quantities,
+    effective_size,
+    normalized,
+    observed_series,
+)
+from materiel.analysis.sequential import collapsed, next_temperature, sequential
 from materiel.observe import load_observed
 from materiel.scenario.loading import parse
 
@@ -121,3 +128,42 @@ def test_every_series_and_cutoff_has_all_three_methods(cli, tmp_path):
     assert all(method in done.stdout for method in METHODS)
     assert ("too thin" in done.stderr) == any(r["thin"] for r in doc["rows"])
 
+
+
+def test_next_temperature_keeps_the_stage_ess():
+    flat = np.zeros(100)
+    assert next_temperature(flat, 0.3, 50) == 1.0
+    loglik = -0.5 * np.linspace(0, 40, 100) ** 2
+    lam = next_temperature(loglik, 0.0, 50)
+    assert 0 < lam < 1 and effective_size(normalized(lam * loglik)) == pytest.approx(50, rel=1e-3)
+
+
+def test_sequential_calibration_recovers_a_planted_rate_where_weights_collapse(tmp_path):
+    """Two years of monthly periods at low noise: importance weights collapse; SMC reaches λ = 1 around the truth."""
+    rate = 8.0
+    sc = parse(scenario_text(second="")).scenario
+    folder = write_series(tmp_path / "gs", planted_counts({D(2023, 1, 1): rate}, noise=0.05))
+    observed = observed_series(sc, {"general_staff": (str(folder), load_observed(folder))})
+    until = D(2024, 12, 31)
+    cals = calibrate_lines(mt.simulate(sc, runs=300, seed=3, keep=300), observed, until)
+    assert collapsed(cals) == ["red/tanks"]
+    _, smc = sequential(sc, observed, until, ["red/tanks"], simulate=mt.simulate, runs=300, seed=3,
+                        rng=np.random.default_rng(0))
+    cal = smc["red/tanks"]
+    assert cal.tempering == 1.0 and cal.sequential["temperatures"][-1] == 1.0 and cal.ess > 30
+    row = {r["path"]: r for r in calibrated_quantities(sc, cal, seed=3)}["sides.red.lines.tanks.demand.values.2023-01-01"]
+    low, _, high = row["posterior"]
+    assert low <= rate <= high and high - low < (row["prior"][2] - row["prior"][0]) / 5
+
+
+def test_calibrate_sequential_reports_smc(cli, tmp_path):
+    folder = write_series(tmp_path / "gs", planted_counts(noise=0.05))
+    path = tmp_path / "synthetic.yaml"
+    path.write_text(scenario_text())
+    out = tmp_path / "cal.json"
+    done = cli("calibrate", str(path), "--observed", str(folder), "--until", "2024-12-31", "--runs", "300",
+               "--sequential", "--json", str(out), "--out", str(tmp_path / "fit"))
+    assert done.returncode == 0, done.stderr
+    line = json.loads(out.read_text())["lines"][0]
+    assert line["calibration"] == "sequential" and line["tempering"] == 1.0
+    assert "by SMC" in done.stderr and "tempered to λ" not in done.stderr

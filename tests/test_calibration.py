@@ -181,6 +181,8 @@ def test_backtest_command_writes_scores(cli, tmp_path, scenario_file, series):
     (["backtest", "--observed", "{series}", "--cutoff", "2024-12-01", "--lead", "90"], "tank"),
     (["backtest", "--observed", "{series}", "--cutoff", "2023-05-01", "--lead", "90"], "from 2022-11-02"),
     (["calibrate", "--observed", "{series}", "--until", "2026-01-01"], "--until 2026-01-01"),
+    (["calibrate", "--observed", "{series}", "--until", "2024-12-31", "--sequential", "--save", "{tmp}/w.json"],
+     "--save"),
 ])
 def test_bad_input_exits_2_naming_it(cli, tmp_path, scenario_file, series, args, names):
     args = [a.format(tmp=tmp_path, series=series) for a in args]
