@@ -12,7 +12,8 @@ Three forecasts of each observed series' total over (cutoff, cutoff + lead], sid
 
 Nothing dated after the cutoff enters a forecast: the observed counts are cut at the cutoff
 before calibration and the scenario is truncated there. Each line is calibrated on its series in
-two-week periods, recent ones weighing most (`HALF_LIFE`).
+two-week periods, recent ones weighing most (`HALF_LIFE` for the extrapolation, `MODEL_HALF_LIFE`
+for the model, whose lines are calibrated by SMC where their importance weights collapse).
 
 Scores, per observed series and method: whether the observed total lies inside the P10–P90 and
 P5–P95 intervals, and the continuous ranked probability score (CRPS, in the series' units and
@@ -85,7 +86,7 @@ def truncated(scenario: Scenario, cutoff: dt.date) -> Scenario:
     def cut(schedule: Schedule | None) -> Schedule | None:
         if schedule is None:
             return None
-        kept = {d: q for d, q in schedule.values.items() if d <= cutoff} or dict([next(iter(schedule.values.items()))])
+        kept = {d: q for d, q in schedule.values.items() if d <= cutoff} or dict(list(schedule.values.items())[:1])
         return schedule.model_copy(update={"values": kept})
 
     sides = {}
