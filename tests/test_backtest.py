@@ -86,6 +86,38 @@ def test_model_forecast_ignores_schedule_values_after_the_cutoff(tmp_path):
     assert [set(r) >= set(METHODS) for r in base] == [True]
 
 
+def test_builtin_forecasts_ignore_every_schedule_and_delivery_after_the_cutoff():
+    """Every demand and refurbishment value and every delivery dated after the cutoff, changed: same rows."""
+    from materiel.cli.calibrate import read_observed
+
+    cutoff = D(2024, 6, 30)
+    sc = mt.load_scenario("russia-ukraine-2022")
+
+    def point(q, value):
+        return q.model_copy(update={"dist": "point", "value": value})
+
+    def changed(schedule):
+        if schedule is None:
+            return None
+        values = {d: point(q, 999.0) if d > cutoff else q for d, q in schedule.values.items()}
+        return schedule.model_copy(update={"values": values})
+
+    sides = {}
+    for name, side in sc.sides.items():
+        lines = {k: ln.model_copy(update={"demand": changed(ln.demand), "refurbish": changed(ln.refurbish)})
+                 for k, ln in side.lines.items()}
+        suppliers = {k: sup.model_copy(update={"deliveries": [
+            d.model_copy(update={"quantity": point(d.quantity, 1e7)}) if d.start > cutoff else d
+            for d in sup.deliveries]}) for k, sup in side.suppliers.items()}
+        sides[name] = side.model_copy(update={"lines": lines, "suppliers": suppliers})
+    other = sc.model_copy(update={"sides": sides})
+    assert other != sc
+    frames = read_observed(None)
+    first, second = (backtest(s, frames, [cutoff], 180, simulate=mt.simulate, runs=200, seed=2)["rows"]
+                     for s in (sc, other))
+    assert first == second
+
+
 def test_effective_size_of_equal_and_one_hot_weights():
     assert effective_size(np.full(250, 1 / 250)) == pytest.approx(250)
     assert effective_size(np.eye(1, 40, 7)[0]) == pytest.approx(1.0)
