@@ -8,13 +8,24 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import shared_data
 
 import materiel as mt
-from materiel.analysis.backtest import backtest, crps, crps_normal, Forecast, pooled, score
-from materiel.analysis.calibration import calibrate_lines, calibrated_quantities, observed_series
+from materiel.analysis.backtest import (
+    Forecast,
+    backtest,
+    crps,
+    crps_normal,
+    pooled,
+    score,
+)
+from materiel.analysis.calibration import (
+    calibrate_lines,
+    calibrated_quantities,
+    observed_series,
+)
 from materiel.observe import load_observed
 from materiel.scenario.loading import parse
-from conftest import shared_data
 
 START = dt.date(2023, 1, 1)
 DAYS = 731  # to 2024-12-31
@@ -102,8 +113,11 @@ def test_perfect_forecast_scores_perfectly():
     assert scores["crps"] == pytest.approx(0.0, abs=1e-9)
     assert scores["p10_p90"] and scores["p5_p95"]
     assert crps(np.full(10, y + 7.0), np.full(10, 0.1), y) == pytest.approx(7.0)
-    rows = [{"model": {**scores, "crps_scaled": 0.0}, "persistence": {**scores, "crps_scaled": 0.0}}] * 3
-    assert pooled(rows)["model"] == {"p10_p90": 1.0, "p5_p95": 1.0, "crps_scaled": 0.0}
+    assert scores["p10"] == scores["p50"] == scores["p90"] == y
+    rows = [{method: scores for method in ("model", "extrapolation", "persistence")}] * 3
+    model = pooled(rows)["model"]
+    assert (model["p10_p90"], model["p5_p95"], model["beats_persistence"], model["crps_ratio"]) == (1.0, 1.0, 0.0, None)
+    assert model["crps_scaled"] == pytest.approx(0.0, abs=1e-9)
 
 
 def test_sample_crps_agrees_with_the_normal_formula():
@@ -126,7 +140,9 @@ def test_forecast_does_not_read_past_the_cutoff(tmp_path, scenario_file):
         return backtest(sc, frames, [cutoff], 90, simulate=mt.simulate, runs=300, seed=5)["rows"][0]
 
     first, second = run(counts, "a"), run(later, "b")
-    assert first["forecast"] == second["forecast"]
+    for method in ("model", "extrapolation", "persistence"):
+        forecast = {k: v for k, v in first[method].items() if k.startswith("p") and k[1:].isdigit()}
+        assert forecast == {k: second[method][k] for k in forecast}
     assert second["observed"] == pytest.approx(3 * first["observed"], rel=0.01)
 
 
@@ -139,6 +155,7 @@ def test_calibrate_save_and_run_calibrated(cli, tmp_path, scenario_file, series)
     line = doc["lines"][0]
     assert line["line"] == "red/tanks" and line["ess"] >= 40
     assert ("tempered to λ" in done.stderr) == (line["tempering"] < 1)  # a collapse is said, not hidden
+    assert ("too thin" in done.stderr) == (line["ess"] < 100) == line["thin"]
     assert (tmp_path / "fit" / "fit-red-tanks-general_staff.png").stat().st_size > 0
     done = cli("run", str(scenario_file), "--calibrated", str(weights), "--no-store", "--quiet", "--json", str(summary))
     assert done.returncode == 0, done.stderr
@@ -164,6 +181,8 @@ def test_backtest_command_writes_scores(cli, tmp_path, scenario_file, series):
     (["backtest", "--observed", "{series}", "--cutoff", "2024-12-01", "--lead", "90"], "tank"),
     (["backtest", "--observed", "{series}", "--cutoff", "2023-05-01", "--lead", "90"], "from 2022-11-02"),
     (["calibrate", "--observed", "{series}", "--until", "2026-01-01"], "--until 2026-01-01"),
+    (["calibrate", "--observed", "{series}", "--until", "2024-12-31", "--sequential", "--save", "{tmp}/w.json"],
+     "--save"),
 ])
 def test_bad_input_exits_2_naming_it(cli, tmp_path, scenario_file, series, args, names):
     args = [a.format(tmp=tmp_path, series=series) for a in args]
@@ -198,7 +217,7 @@ def test_builtin_scenario_backtests_on_the_shared_data(cli, tmp_path):
     assert done.returncode == 0, done.stderr
     rows = json.loads(out.read_text())["rows"]
     assert {r["series"] for r in rows} >= {"russia/tanks general_staff:tank", "russia/tanks oryx:tank"}
-    assert all(r["forecast"]["p10"] <= r["forecast"]["p50"] <= r["forecast"]["p90"] for r in rows)
+    assert all(r[m]["p10"] <= r[m]["p50"] <= r[m]["p90"] for r in rows for m in ("model", "extrapolation", "persistence"))
 
 
 def test_series_past_the_scenario_horizon(cli, tmp_path, series):
@@ -209,7 +228,8 @@ def test_series_past_the_scenario_horizon(cli, tmp_path, series):
                "--runs", "200", "--json", str(out), "--quiet")
     assert done.returncode == 0, done.stderr
     row = json.loads(out.read_text())["rows"][0]
-    assert row["forecast"]["p10"] <= row["observed"] <= row["forecast"]["p90"]  # 5 a day, planted before and after
+    for method in ("model", "extrapolation"):  # 5 a day, planted before and after
+        assert row[method]["p10"] <= row["observed"] <= row[method]["p90"]
 
 
 def test_calibrate_runs_on_the_builtin_series_with_no_data_folder(cli, tmp_path):

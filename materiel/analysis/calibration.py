@@ -27,11 +27,17 @@ from materiel.analysis.outcomes import QUANTILES, Ensemble
 from materiel.engine.sampling import draw
 from materiel.engine.scalars import FIELDS as SCALAR_FIELDS
 from materiel.errors import InputError, Problem
+from materiel.scenario.distributions import quantile
+from materiel.scenario.quantity import Quantity
 from materiel.scenario.schema import Observation, Scenario, iter_quantities
 
 PERIOD_DAYS = 30
 DEGREES_OF_FREEDOM = 5
 MIN_NOISE = 0.01  # a noise of 0 would make the likelihood a point mass
+#: Below this ESS a line's weighted quantiles are too thin to read: the P10 of n independent
+#: samples has a probability level with standard error √(0.1 × 0.9 / n), 0.03 at n = 100, so a
+#: "P10" is then somewhere from P7 to P13 and a P10–P90 interval's coverage is uncertain by ±5 points.
+THIN_ESS = 100
 
 
 @dataclass(frozen=True)
@@ -142,15 +148,19 @@ class Calibration:
     ess: float
     ess_untempered: float
     half_life: float | None
+    uniforms: dict[str, np.ndarray] | None = None  # the runs' uniforms of quantities moved by `sequential`
+    sequential: dict | None = None                 # its temperature schedule and acceptance (analysis.sequential)
 
 
 def calibrate(ens: Ensemble, observed: list[Observed], until: dt.date, *, min_ess: float | None = None,
-              half_life: float | None = None, period_days: float = PERIOD_DAYS) -> Calibration:
+              half_life: float | None = None, period_days: float = PERIOD_DAYS,
+              uniforms: dict[str, np.ndarray] | None = None) -> Calibration:
     """Weight the runs of `ens` (all kept) by the likelihood of the observed losses up to `until`.
 
     `min_ess` defaults to a tenth of the runs (at least 1); see the module docstring. The noise
     a scenario states for ~30-day periods is scaled by √(30 / the periods' length in days), as for
-    independent daily scatter.
+    independent daily scatter. `uniforms` (path → per run) replace the hashed draws of the
+    series' bias and noise it names, as a design does for the engine's quantities.
     """
     runs = np.arange(ens.runs)
     sc = ens.layout.scenario
@@ -160,8 +170,8 @@ def calibrate(ens: Ensemble, observed: list[Observed], until: dt.date, *, min_es
     for obs in observed:
         counts = obs.counts[obs.counts.index <= pd.Timestamp(until)]
         fits.append(Fit(obs, observed_flows(counts, edges), model_flows(ens, obs.side, obs.line, edges),
-                        draw(obs.spec.bias, f"{obs.path}.bias", ens.seed, runs),
-                        draw(obs.spec.noise, f"{obs.path}.noise", ens.seed, runs) * widen))
+                        drawn(obs.spec.bias, f"{obs.path}.bias", ens.seed, runs, uniforms),
+                        drawn(obs.spec.noise, f"{obs.path}.noise", ens.seed, runs, uniforms) * widen))
     if len(edges) < 2 or not any(np.isfinite(f.reported).any() for f in fits):
         raise InputError(Problem(", ".join(dict.fromkeys(o.origin for o in observed)),
                                  message=f"no whole period of observations between {sc.start} and {until}"))
@@ -170,9 +180,9 @@ def calibrate(ens: Ensemble, observed: list[Observed], until: dt.date, *, min_es
     loglik = sum(f.loglik(discount) for f in fits)
     min_ess = max(1.0, ens.runs / 10 if min_ess is None else min_ess)
     tempering = temper(loglik, min_ess)
-    weights = _normalized(tempering * loglik)
+    weights = normalized(tempering * loglik)
     return Calibration(until, edges, fits, loglik, tempering, weights, effective_size(weights),
-                       effective_size(_normalized(loglik)), half_life)
+                       effective_size(normalized(loglik)), half_life)
 
 
 def calibrate_lines(ens: Ensemble, observed: list[Observed], until: dt.date, **options) -> dict[str, Calibration]:
@@ -187,14 +197,21 @@ def calibrate_lines(ens: Ensemble, observed: list[Observed], until: dt.date, **o
             for key in lines}
 
 
+def drawn(q: Quantity, path: str, seed: int, runs: np.ndarray, uniforms: dict[str, np.ndarray] | None) -> np.ndarray:
+    """The runs' values of a quantity: at the given uniforms if `uniforms` names its path, else its hashed draws."""
+    if uniforms is not None and path in uniforms:
+        return quantile(q, uniforms[path])
+    return draw(q, path, seed, runs)
+
+
 def temper(loglik: np.ndarray, min_ess: float) -> float:
     """The largest λ in (0, 1] whose weights exp(λ × loglik) keep an ESS of at least `min_ess`."""
-    if effective_size(_normalized(loglik)) >= min_ess:
+    if effective_size(normalized(loglik)) >= min_ess:
         return 1.0
     low, high = 0.0, 1.0
     for _ in range(60):
         mid = (low + high) / 2
-        low, high = (mid, high) if effective_size(_normalized(mid * loglik)) >= min_ess else (low, mid)
+        low, high = (mid, high) if effective_size(normalized(mid * loglik)) >= min_ess else (low, mid)
     return low
 
 
@@ -203,7 +220,8 @@ def effective_size(weights: np.ndarray) -> float:
     return float(1.0 / np.sum(weights**2))
 
 
-def _normalized(logw: np.ndarray) -> np.ndarray:
+def normalized(logw: np.ndarray) -> np.ndarray:
+    """Weights exp(logw), summing to 1."""
     w = np.exp(logw - logw.max())
     return w / w.sum()
 
@@ -222,7 +240,8 @@ def calibrated_quantities(scenario: Scenario, cal: Calibration, seed: int,
     """Prior and posterior quantiles of the uncertain quantities the observations inform.
 
     These are, per calibrated line, its demand schedule's points up to `until` and the bias and
-    noise of each series used.
+    noise of each series used. The prior is the seed's hashed draws; the posterior, the runs'
+    values (moved ones where `cal.uniforms` names them) under the weights.
     """
     runs = np.arange(len(cal.weights))
     uniform = np.full(len(runs), 1.0 / len(runs))
@@ -240,7 +259,8 @@ def calibrated_quantities(scenario: Scenario, cal: Calibration, seed: int,
             values = draw(q, path, seed, runs)
             rows.append({"path": path, "quantity": names[path],
                          "prior": weighted_quantile(values, uniform, quantiles).tolist(),
-                         "posterior": weighted_quantile(values, cal.weights, quantiles).tolist()})
+                         "posterior": weighted_quantile(drawn(q, path, seed, runs, cal.uniforms), cal.weights,
+                                                        quantiles).tolist()})
     return rows
 
 

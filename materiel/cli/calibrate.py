@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated, Optional
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -43,14 +41,23 @@ def calibrate(
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write prior and posterior as JSON")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write fit plots (PNG) to this folder")] = None,
     save: Annotated[Optional[Path], typer.Option("--save", help="Save the weights for `materiel run --calibrated`")] = None,
+    sequential: Annotated[bool, typer.Option(help="Move the runs of lines whose weights collapse to the full "
+                                                  "posterior by SMC (not with --save)")] = False,
     quiet: Quiet = False,
 ) -> None:
     """Weight the runs by how well they reproduce the observed losses per period up to --until."""
+    import numpy as np
+
     from materiel.analysis.calibration import calibrate_lines, observed_series
+    from materiel.analysis.sequential import collapsed
+    from materiel.analysis.sequential import sequential as smc
     from materiel.report import calibration as report
     from materiel.scenario.loading import load
     from materiel.simulation import simulate
 
+    if sequential and save is not None:
+        raise InputError(Problem("--save", message="`materiel run --calibrated` replays the seed's runs, which "
+                                 "--sequential moves: use one or the other"))
     loaded = load(scenario)
     check_runs(runs, loaded.scenario)
     end = parse_date(until, "--until")
@@ -65,13 +72,16 @@ def calibrate(
     sc = with_horizon(loaded.scenario, end, "--until")
     with progress_bar(quiet) as tick:
         ens = simulate(sc, runs=runs, seed=seed, keep=runs, progress=tick)
-    cals = calibrate_lines(ens, found, end, half_life=half_life)
+    prior = cals = calibrate_lines(ens, found, end, half_life=half_life)
+    if sequential and collapsed(cals):
+        _, cals = smc(sc, found, end, collapsed(cals), simulate=simulate, runs=runs, seed=seed,
+                      rng=np.random.default_rng(seed), half_life=half_life)
     doc = report.calibration_document(sc, cals, seed, runs)
     if json_path is not None:
         write_json(json_path, doc)
     if save is not None:
         write_json(save, report.weights_document(cals, sc.name, loaded.sha256, seed, runs))
-    figures = report.fit_figures(cals, out) if out is not None else []
+    figures = report.fit_figures(cals, out, prior) if out is not None else []
     if not quiet:
         console.print(report.calibration_table(doc))
         for warning in report.warnings(doc):
@@ -89,12 +99,20 @@ def backtest(
     runs: Runs = 2000,
     seed: Seed = 0,
     half_life: Annotated[Optional[float], typer.Option(min=1, show_default="30", help="Days over which a period's "
-                                                                   "weight in the calibration halves with age")] = None,
+                                                   "weight in the extrapolation's calibration halves with age")] = None,
+    model_half_life: Annotated[Optional[float], typer.Option(min=1, show_default="20", help="Days over which a "
+                               "period's weight in the model forecast's calibration halves with age")] = None,
+    model_spread: Annotated[Optional[float], typer.Option(min=0, show_default="0.75", help="The model forecast's "
+                            "spread in log, at least this × the series' past misses over the lead")] = None,
+    sequential: Annotated[bool, typer.Option(help="Calibrate the model forecast's lines whose weights collapse "
+                                                  "by SMC rather than tempering alone")] = True,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Write every score as JSON to this file")] = None,
     quiet: Quiet = False,
 ) -> None:
-    """Calibrate up to each cutoff, forecast each observed series over the lead, score against what followed."""
-    from materiel.analysis.backtest import HALF_LIFE, backtest as run_backtest
+    """Calibrate up to each cutoff; forecast each observed series over the lead by the model, by extrapolating
+    its rate and by persistence; score them against what followed."""
+    from materiel.analysis.backtest import HALF_LIFE, MODEL_HALF_LIFE, MODEL_SPREAD
+    from materiel.analysis.backtest import backtest as run_backtest
     from materiel.report import calibration as report
     from materiel.scenario.loading import load
     from materiel.simulation import simulate
@@ -107,11 +125,17 @@ def backtest(
         with_horizon(loaded.scenario, c, "--cutoff")
     with progress_bar(quiet) as tick:
         doc = run_backtest(loaded.scenario, frames, cutoffs, lead, simulate=simulate, runs=runs, seed=seed,
-                           half_life=HALF_LIFE if half_life is None else half_life, progress=tick)
+                           half_life=HALF_LIFE if half_life is None else half_life,
+                           model_half_life=MODEL_HALF_LIFE if model_half_life is None else model_half_life,
+                           spread=MODEL_SPREAD if model_spread is None else model_spread, sequential=sequential,
+                           progress=tick)
     if json_path is not None:
         write_json(json_path, doc)
     if not quiet:
-        console.print(report.backtest_table(doc))
+        for table in report.backtest_tables(doc):
+            console.print(table)
+        for warning in report.backtest_warnings(doc):
+            typer.echo(f"note: {warning}", err=True)
 
 
 def read_observed(paths: list[Path] | None) -> dict[str, tuple[str, pd.DataFrame]]:
