@@ -213,8 +213,10 @@ def test_refurbishment_slows_as_sources_report(sc):
 
 def test_storage_totals_of_other_lines(sc):
     russia = sc.sides["russia"].lines
-    lo, hi = support(russia["afv"].storage["stored"].stock)
-    assert lo <= 15152 <= hi                      # Jompy's 2021 count
+    afv = russia["afv"].storage
+    lo, hi = sum(support(c.stock)[0] for c in afv.values()), sum(support(c.stock)[1] for c in afv.values())
+    assert lo <= 15152 <= hi                      # Jompy's 2021 count, over the condition classes
+    assert list(afv) == ["ready", "repairable", "hulk"] and afv["hulk"].yield_.central() == 0
     shells = russia["shells"].storage
     total = (sum(support(c.stock)[0] for c in shells.values()), sum(support(c.stock)[1] for c in shells.values()))
     assert total[0] <= 16e6 <= total[1]           # Urban's "might reach 16 million"
@@ -299,3 +301,32 @@ def test_demand_values_match_the_derivation_script(sc):
             q = values[day]
             written = tuple(x for x in (q.low, q.likely, q.high) if x is not None)
             assert written == pytest.approx(numbers, rel=1e-9), f"{side}.{line} {day}"
+
+
+def test_battle_damage_repair_lies_between_its_public_anchors(sc):
+    """Oryx's 'damaged' share of listed losses (3.9% of tanks, 2.6% of IFVs) is the floor; what IISS's
+    'produced or repaired' totals leave for repair (~0.6 of tank losses in 2024) the ceiling."""
+    for line, floor in (("tanks", 0.039), ("afv", 0.026)):
+        repair = sc.sides["russia"].lines[line].repair
+        lo, hi = support(repair.fraction)
+        assert 0.75 * floor <= lo <= 1.25 * floor and hi <= 0.65
+        assert support(repair.delay_days) == (30, 120)
+
+
+def test_the_sides_are_coupled_through_their_shells(sc):
+    coupled = {(s, l): (c.side, c.line) for s, l, c in sc.couplings()}
+    assert coupled == {("russia", "tanks"): ("ukraine", "shells"), ("russia", "afv"): ("ukraine", "shells"),
+                       ("russia", "personnel"): ("ukraine", "shells"),
+                       ("ukraine", "tanks"): ("russia", "shells"), ("ukraine", "afv"): ("russia", "shells")}
+    for s, l, c in sc.couplings():
+        lo, hi = support(c.elasticity)
+        assert 0 < lo < hi < 1, (s, l)            # less than in proportion to fire (judgement)
+
+
+def test_licensed_lines_start_on_their_dates_and_north_korea_sends_missiles(sc):
+    drones = sc.sides["russia"].lines["drones"].production
+    assert drones.capacity.values[dt.date(2024, 5, 1)].central() == 0 and drones.base.central() == 0
+    assert 4000 <= support(drones.capacity.values[dt.date(2025, 6, 1)])[0]
+    assert sc.sides["ukraine"].lines["shells"].production.capacity is not None
+    nk = sc.sides["russia"].suppliers["north-korea-missiles"]
+    assert nk.line == "missiles" and sum(support(d.quantity)[1] for d in nk.deliveries) <= 303  # ≤ 2024's Iskander-M/KN-23 launches

@@ -77,7 +77,7 @@ class Forecast:
 def truncated(scenario: Scenario, cutoff: dt.date) -> Scenario:
     """The scenario as known at `cutoff`: nothing dated after it.
 
-    Every schedule (demand, refurbishment) keeps its points dated by the cutoff, so its last such
+    Every schedule (demand, refurbishment, attrition, production capacity) keeps its points dated by the cutoff, so its last such
     value holds after it; a schedule whose first point is after the cutoff keeps that one point
     (the value it already held before the cutoff). Suppliers' deliveries that start after the
     cutoff are dropped; one under way at the cutoff is kept as written. Draws are keyed by path,
@@ -91,7 +91,10 @@ def truncated(scenario: Scenario, cutoff: dt.date) -> Scenario:
 
     sides = {}
     for name, side in scenario.sides.items():
-        lines = {k: line.model_copy(update={"demand": cut(line.demand), "refurbish": cut(line.refurbish)})
+        lines = {k: line.model_copy(update={
+                     "demand": cut(line.demand), "refurbish": cut(line.refurbish), "attrition": cut(line.attrition),
+                     "production": line.production and line.production.model_copy(
+                         update={"capacity": cut(line.production.capacity)})})
                  for k, line in side.lines.items()}
         suppliers = {k: sup.model_copy(update={"deliveries": [d for d in sup.deliveries if d.start <= cutoff]})
                      for k, sup in side.suppliers.items()}
