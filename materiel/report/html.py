@@ -40,7 +40,7 @@ def render(ens: Ensemble, loaded: LoadedScenario, command: str, outcomes_kind: s
     pairs = series.shared_lines(ens)
     sections = [_side_section(ens, side) for side in ens.layout.sides]
     if pairs:
-        sections.append(_versus_section(ens, pairs))
+        sections.append(_versus_section(ens, pairs, doc.get("races", [])))
     toc = [("glance", "At a glance"), ("table", "Headline numbers")]
     toc += [(f"side-{s}", style.name(s)) for s in ens.layout.sides]
     toc += [("versus", "Sides compared")] if pairs else []
@@ -197,7 +197,7 @@ def _side_section(ens: Ensemble, side: str) -> str:
         items = [("Front stock", f"{unit} in the field", charts.front(ens, i))]
         if ens.scalars.has_storage[i]:
             items.append(("Storage", f"{unit} left in storage, every condition class", charts.storage(ens, i)))
-        items.append(("Supply against demand", "produced + refurbished + imported, against what the front "
+        items.append(("Supply against demand", "produced + refurbished + imported + repaired, against what the front "
                       "loses or consumes, per day", charts.supply(ens, i)))
         if ens.scalars.has_storage[i]:
             items.append(("When storage runs out", f"share of all {ens.runs:,} runs, by month", charts.runout(ens, i)))
@@ -205,10 +205,17 @@ def _side_section(ens: Ensemble, side: str) -> str:
     return "\n".join(parts) + "</section>"
 
 
-def _versus_section(ens: Ensemble, pairs: list[series.Pair]) -> str:
+def _versus_section(ens: Ensemble, pairs: list[series.Pair], races: list[dict]) -> str:
     parts = ['<section id="versus"><h2>Sides compared</h2>',
              '<p class="note">Where both sides field the same category. Ratio per run and step, then P10/P50/P90 '
              'across runs; gaps where the second side lost or fired none.</p>']
+    for race in races:
+        c = race["crossing"]
+        day = {k: _day(c[k]) if c[k] else "after the horizon" for k in ("p10", "p50", "p90")}
+        when = "in no run by the horizon" if not c["probability"] else (
+            f"in {c['probability']:.0%} of runs by the horizon: P10 {day['p10']}, P50 {day['p50']}, P90 {day['p90']}")
+        parts.append(f'<p class="race"><b>The race of fires.</b> {escape(race["first"])} ÷ {escape(race["second"])} '
+                     f"(the fires the two sides' couplings follow) first crosses 1 {escape(when)}.</p>")
     for p in pairs:
         a, b, unit = style.name(p.a), style.name(p.b), style.unit(ens, p.a, p.category)
         parts.append(f"<h3>{escape(style.name(p.category))}</h3>" + chart_grid([

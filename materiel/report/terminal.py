@@ -11,7 +11,7 @@ def summary_table(doc: dict) -> Table:
     the scenario are shown as written, never read as Rich markup."""
     runs = f"{doc['runs']:,} run" + ("s" if doc["runs"] != 1 else "")
     table = Table(title=Text(f"{doc['scenario']}: {runs}, seed {doc['seed']}, to {doc['horizon']}"),
-                  caption=Text("P50 [P10–P90] across runs. Supply = produced + refurbished + imported, over demand. "
+                  caption=Text("P50 [P10–P90] across runs. Supply = produced + refurbished + imported + repaired, over demand. "
                                "Storage runs out: when a line's drawable storage is gone; P(out): the share of runs "
                                "in which that happens by the horizon. Shortfall: demand the front could not meet "
                                "(losses not replaced, shells not fired), summed over the period, in the line's unit."))
