@@ -169,9 +169,9 @@ def reference_run(scenario, edges: list[dt.date], seed: int, run: int) -> dict:
             for prio in sorted({params[k]["priority"] for k in keys}):
                 group = [k for k in keys if params[k]["priority"] == prio]
                 need = sum(needed[k] for k in group)
-                share = min(1.0, left / need) if need > 0 else 1.0
+                share = left / need if need > left else 1.0
                 cover.update({k: share for k in group})
-                left = left - need if share >= 1.0 else 0.0
+                left = 0.0 if need > left else left - need
             target = min(sum(needed[k] for k in keys), wf["pool"])
             wf["workers"] += min(max(target - wf["workers"], 0.0), wf["hiring"] * days / YEAR)
             workers_out[s].append(wf["workers"])

@@ -60,9 +60,12 @@ def cover(grid, n, workers, x, share, left):
             if grid.group_side[g] == s:
                 for j in range(n):
                     need = share[g, j]
-                    cov = min(1.0, left[j] / need) if need > 0 else 1.0
-                    share[g, j] = cov
-                    left[j] = left[j] - need if cov >= 1.0 else 0.0  # a group not fully covered takes every worker left
+                    if need > left[j]:  # a group not fully covered takes every worker left
+                        share[g, j] = left[j] / need
+                        left[j] = 0.0
+                    else:
+                        share[g, j] = 1.0
+                        left[j] = left[j] - need
     for i in range(L):
         g = grid.group_of_line[i]
         for j in range(n):
@@ -119,9 +122,9 @@ def stock_flow(lay: Layout, d, k: int) -> list[Variable]:
         out += [
             Aux(left, available, f"Workers left for lines of priority {priority}"),
             Aux(need, total([needed[i] for i in group if i in needed]), f"Workers lines of priority {priority} need"),
-            Aux(share, call("if", call(">", need, 0.0), call("min", 1.0, call("/", left, need)), 1.0),
+            Aux(share, call("if", call(">", need, left), call("/", left, need), 1.0),
                 f"Share of their need that lines of priority {priority} get"),
         ]
         out += [Aux(coverage[i], Ref(share), "Share of full-capacity workers the line gets") for i in group]
-        available = call("max", call("-", left, call("*", share, need)), 0.0)
+        available = call("if", call(">", need, left), 0.0, call("-", left, need))
     return out
