@@ -203,3 +203,19 @@ def test_cli_refuses_bad_options(cli, tmp_path):
     assert done.returncode == 2 and "rename a side, line" in done.stderr
     assert cli("run", "--quantile", "0.2", "--no-store", "-q").returncode == 2
     assert cli("run", "--deterministic", "--trajectories", str(tmp_path / "t.txt"), "--no-store", "-q").returncode == 2
+
+
+def test_coupling_to_a_fire_far_below_plan_keeps_its_digits(tmp_path):
+    """A coupling reads the other side's fire of the step before exactly, even at ~1e-13 of plan
+    (a lag written as a stock, `fired_before + (fired − fired_before)`, would lose most digits)."""
+    days = {"per": "day", "values": {dt.date(2022, 1, 1): 40}}
+    doc = {"name": "t", "start": dt.date(2022, 1, 1), "horizon": dt.date(2022, 1, 8), "step": "day", "sides": {
+        "a": {"lines": {"x": {"front": 100, "demand": days,
+                              "attrition": {"per": "day", "values": {dt.date(2022, 1, 1): 2e-14}}}}},
+        "b": {"lines": {"y": {"front": 1e6, "demand": days,
+                              "coupling": {"side": "a", "line": "x", "elasticity": 0.2}}}}}}
+    sc = Scenario.model_validate(doc)
+    lay, block = deterministic_run(sc, 0.5)
+    y = lay.lines.index(("b", "y"))
+    assert 0 < block.lines["demand"][0, 1, y] < 40 * 1e-2  # (~5e-14)^0.2 of plan: the coupling bites
+    assert_pysd_matches_engine(sc, tmp_path)

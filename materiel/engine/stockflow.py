@@ -2,8 +2,9 @@
 
 Each mechanism (engine/mechanisms/) contributes its stocks, flows and auxiliaries; `interop.build`
 gathers them into a `Model` and `interop.xmile` writes it out; this module knows neither. Equations use what every system-dynamics tool has: numbers, references to other
-variables, + − × ÷, ^ (power) and >, MIN, MAX, IF THEN ELSE — and `PerStep`, a value for each time step
-(a graphical function of time), which may only be a variable's whole equation.
+variables, + − × ÷, ^ (power) and >, MIN, MAX, IF THEN ELSE, PREVIOUS(x, initial) (x's value one step
+before; `initial` at the first step: a fixed delay of one step) — and `PerStep`, a value for each
+time step (a graphical function of time), which may only be a variable's whole equation.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Union
 
 INFIX = ("+", "-", "*", "/", ">", "^")
-CALLS = {"min": 2, "max": 2, "if": 3}
+CALLS = {"min": 2, "max": 2, "if": 3, "previous": 2}
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,8 @@ class Ref:
 
 @dataclass(frozen=True)
 class Op:
-    """An operation: one of INFIX over two or more arguments, or MIN(a, b), MAX(a, b), IF(c, a, b)."""
+    """An operation: one of INFIX over two or more arguments, or MIN(a, b), MAX(a, b), IF(c, a, b),
+    PREVIOUS(x, initial)."""
 
     op: str
     args: tuple[Expr, ...]

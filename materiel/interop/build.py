@@ -11,11 +11,12 @@ Each mechanism of engine/mechanisms/ contributes its part (`stock_flow`). Names 
 other than a letter, digit or underscore becomes `_`):
 
     stocks   front, storage_{class}, pipeline_{k} (k steps from the front), workshop_{k} (k steps
-             from return), fired_before, workforce
+             from return), workforce
     flows    demand, lost, shortfall, produced, refurbished, drawn, drawn_{class},
              imported, imported_{supplier}, arrived, transit_{k} (out of pipeline_k), damaged,
-             mending_{k}, repaired, fired_change, hired
-    auxes    capacity, workers_needed, coverage, planned, attrition, fired, refurbish_capacity, yield_{class},
+             mending_{k}, repaired, hired
+    auxes    capacity, workers_needed, coverage, planned, attrition, fired, fired_before (DELAY by one
+             step), refurbish_capacity, yield_{class},
              room_{class} (refurbishment capacity left for that class), storage and pipeline
              (totals); per side workers_pool, hiring_limit, workers_needed, workers_target and,
              per production priority p, workers_for_p{p}, workers_need_p{p}, coverage_p{p}

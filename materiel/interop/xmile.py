@@ -85,6 +85,8 @@ def render(e: Expr, nested: bool = False) -> str:
         return _number(e)
     if not isinstance(e, Op) or (e.op not in INFIX and e.op not in CALLS):
         raise ValueError(f"cannot write {e!r} inside an equation")
+    if e.op == "previous":  # a fixed delay of one step (DT = 1): exactly the value of the step before
+        return f"DELAY({render(e.args[0])}, 1, {render(e.args[1])})"
     if e.op in _CALL_NAMES:
         return f"{_CALL_NAMES[e.op]}({', '.join(render(a) for a in e.args)})"
     if e.op == "if":

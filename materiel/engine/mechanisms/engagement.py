@@ -117,7 +117,6 @@ def stock_flow(lay: Layout, d, i: int) -> list[Variable]:
         out += [
             Aux(v("fired"), call("if", call(">", v("demand"), 0.0), call("/", v("lost"), call("max", v("demand"), 1e-300)), 1.0),
                 "Share of the demand met in the step (1 where there was none)"),
-            Stock(v("fired_before"), 1.0, inflows=(v("fired_change"),), doc="`fired` of the step before (1 before the first)"),
-            Flow(v("fired_change"), call("-", v("fired"), v("fired_before")), "Moves `fired_before` to this step's `fired`"),
+            Aux(v("fired_before"), call("previous", v("fired"), 1.0), "`fired` of the step before (1 at the first)"),
         ]
     return out
