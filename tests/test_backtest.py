@@ -64,7 +64,8 @@ def test_truncated_keeps_nothing_dated_after_the_cutoff():
     builtin = truncated(mt.load_scenario("russia-ukraine-2022"), D(2024, 6, 30))
     for side in builtin.sides.values():
         for line in side.lines.values():
-            for schedule in (line.demand, line.refurbish):
+            capacity = line.production and line.production.capacity
+            for schedule in (line.demand, line.refurbish, line.attrition, capacity):
                 assert schedule is None or len(schedule.values) == 1 or max(schedule.values) <= D(2024, 6, 30)
         assert all(d.start <= D(2024, 6, 30) for sup in side.suppliers.values() for d in sup.deliveries)
 
@@ -87,7 +88,8 @@ def test_model_forecast_ignores_schedule_values_after_the_cutoff(tmp_path):
 
 
 def test_builtin_forecasts_ignore_every_schedule_and_delivery_after_the_cutoff():
-    """Every demand and refurbishment value and every delivery dated after the cutoff, changed: same rows."""
+    """Every demand, refurbishment, attrition and capacity value and every delivery dated after the
+    cutoff, changed: same rows."""
     from materiel.cli.calibrate import read_observed
 
     cutoff = D(2024, 6, 30)
@@ -104,7 +106,11 @@ def test_builtin_forecasts_ignore_every_schedule_and_delivery_after_the_cutoff()
 
     sides = {}
     for name, side in sc.sides.items():
-        lines = {k: ln.model_copy(update={"demand": changed(ln.demand), "refurbish": changed(ln.refurbish)})
+        lines = {k: ln.model_copy(update={
+                     "demand": changed(ln.demand), "refurbish": changed(ln.refurbish),
+                     "attrition": changed(ln.attrition),
+                     "production": ln.production and ln.production.model_copy(
+                         update={"capacity": changed(ln.production.capacity)})})
                  for k, ln in side.lines.items()}
         suppliers = {k: sup.model_copy(update={"deliveries": [
             d.model_copy(update={"quantity": point(d.quantity, 1e7)}) if d.start > cutoff else d

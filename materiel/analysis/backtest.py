@@ -77,11 +77,11 @@ class Forecast:
 def truncated(scenario: Scenario, cutoff: dt.date) -> Scenario:
     """The scenario as known at `cutoff`: nothing dated after it.
 
-    Every schedule (demand, refurbishment, attrition, production capacity) keeps its points dated by the cutoff, so its last such
-    value holds after it; a schedule whose first point is after the cutoff keeps that one point
-    (the value it already held before the cutoff). Suppliers' deliveries that start after the
-    cutoff are dropped; one under way at the cutoff is kept as written. Draws are keyed by path,
-    so every quantity kept draws as before.
+    Every schedule (demand, refurbishment, attrition, production capacity) keeps its points dated
+    by the cutoff, so its last such value holds after it; a schedule whose first point is after
+    the cutoff keeps that one point (the value it already held before the cutoff). Suppliers'
+    deliveries that start after the cutoff are dropped; one under way at the cutoff is kept as
+    written. Draws are keyed by path, so every quantity kept draws as before.
     """
     def cut(schedule: Schedule | None) -> Schedule | None:
         if schedule is None:
