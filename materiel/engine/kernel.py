@@ -53,13 +53,17 @@ def outcome(lay: Layout, d: Draws, traj: np.ndarray, workforce: np.ndarray, seri
     """Step one block; write trajectories of its first k runs into traj [k, V, T, L] and workforce [k, T, S],
     and, if series [5, T, L, R] has room for them, every run's `SKETCHED` series (runs last)."""
     L, R = d.engagement.front.shape
-    M = int(max(d.transit.delay.max(initial=0), d.imports.delay.max(initial=0), repair.longest(d.repair))) + 1
     rec = Record(traj, workforce, series, np.empty((2, R, L), dtype=np.int64), np.empty((4, R, L)),
                  np.empty((R, len(lay.races)), dtype=np.int64))
-    _run(lay.grid, by_chunk(d), R, M, rec)
+    _run(lay.grid, by_chunk(d), R, ring_size(d), rec)
     return RunScalars(runout=rec.steps[0], first_shortfall=rec.steps[1], shortfall=rec.sums[0],
                       ratio=supply_demand_ratio(rec.sums[1], rec.sums[2]), has_storage=(rec.sums[3] >= 1.0).any(axis=0),
                       crossed=rec.crossed)
+
+
+def ring_size(d: Draws) -> int:
+    """Steps the kernel's rings of shipments and repairs under way must hold: the longest delay + 1."""
+    return int(max(d.transit.delay.max(initial=0), d.imports.delay.max(initial=0), repair.longest(d.repair))) + 1
 
 
 def by_chunk(d: Draws) -> Draws:
@@ -113,9 +117,9 @@ def _chunk(grid, d, c, n, M, rec):
         transit.ship(t, grid, d.transit, c, n, pipe, x)               # 5. shipping
         imports.deliver(t, grid, d.imports, c, n, pipe, x, left)      #    and imports
         transit.arrive(t, n, pipe, x)                                 # 6. arrivals
-        repair.release(t, n, shop, field[0], x)                       #    and returns from repair
+        repair.release(t, grid, n, shop, field[0], x)                 #    and returns from repair
         engagement.engage(t, grid, d.engagement, c, n, field, x, left, spare)  # 7. engagement
-        repair.intake(t, d.repair, c, n, shop, x)                     # 8. battle damage into repair
+        repair.intake(t, grid, d.repair, c, n, shop, x)               # 8. battle damage into repair
         _record(t, r0, n, grid, stock, pipe, shop, workers, x, book, rec)
     _finish(r0, n, book, rec)
 

@@ -109,7 +109,9 @@ class Layout:
             supplier=order.astype(np.int64),
             ramp_start=self.ramp_start,
             coupled_to=self.coupled_to,
+            read=np.isin(np.arange(len(self.lines)), self.coupled_to),
             capped=np.array([self.scenario.sides[s].lines[ln].attrition is not None for s, ln in self.lines], dtype=np.bool_),
+            repairs=np.array([self.scenario.sides[s].lines[ln].repair is not None for s, ln in self.lines], dtype=np.bool_),
             races=np.array(self.races, dtype=np.int64).reshape(-1, 2),
             demand=self.demand.sparse, refurbish=self.refurbish.sparse, deliveries=self.deliveries.sparse,
             capacity=self.capacity.sparse, attrition=self.attrition.sparse)
@@ -128,7 +130,9 @@ class Grid(NamedTuple):
     supplier: np.ndarray        # [P] supplier indices, by line
     ramp_start: np.ndarray      # [L] day each line's production ramp starts
     coupled_to: np.ndarray      # [L] line whose fire drives the line's demand, or -1
+    read: np.ndarray            # [L] whether a coupling reads the line's fire
     capped: np.ndarray          # [L] whether the line's losses are capped by an attrition schedule
+    repairs: np.ndarray         # [L] whether the line repairs battle damage
     races: np.ndarray           # [K, 2] lines whose fire ratio is an outcome
     demand: Sparse              # per line
     refurbish: Sparse           # per line

@@ -63,7 +63,8 @@ def engage(t, grid, p, c, n, state, x, amount, cap):
         src = grid.coupled_to[i]
         if src >= 0:
             for j in range(n):
-                amount[j] *= fired[src, j] ** p.elasticity[c, i, j]
+                if fired[src, j] < 1.0:  # 1 ^ e is 1: most steps
+                    amount[j] *= fired[src, j] ** p.elasticity[c, i, j]
         capped = grid.capped[i]
         if capped:
             amounts(grid.attrition, i * T + t, p.attrition, c, n, cap)
@@ -79,8 +80,9 @@ def engage(t, grid, p, c, n, state, x, amount, cap):
             x[SHORTFALL, i, j] = demand - lost
             x[FRONT, i, j] = front[i, j]
     for i in range(front.shape[0]):
-        for j in range(n):
-            fired[i, j] = x[LOST, i, j] / x[DEMAND, i, j] if x[DEMAND, i, j] > 0.0 else 1.0
+        if grid.read[i]:
+            for j in range(n):
+                fired[i, j] = x[LOST, i, j] / x[DEMAND, i, j] if x[DEMAND, i, j] > 0.0 else 1.0
 
 
 def stock_flow(lay: Layout, d, i: int) -> list[Variable]:

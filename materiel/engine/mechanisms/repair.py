@@ -50,10 +50,12 @@ def start(L, M, n):
 
 
 @nb.njit
-def release(t, n, shop, front, x):
+def release(t, grid, n, shop, front, x):
     """What the workshop returns in step t rejoins the front."""
     slot = t % shop.shape[1]
     for i in range(shop.shape[0]):
+        if not grid.repairs[i]:
+            continue
         for j in range(n):
             back = shop[i, slot, j]
             shop[i, slot, j] = 0.0
@@ -63,11 +65,13 @@ def release(t, n, shop, front, x):
 
 
 @nb.njit
-def intake(t, p, c, n, shop, x):
+def intake(t, grid, p, c, n, shop, x):
     """The repairable share of step t's losses enters the workshop, to return after the delay."""
     M = shop.shape[1]
     slot = t % M
     for i in range(shop.shape[0]):
+        if not grid.repairs[i]:
+            continue
         for j in range(n):
             f = p.fraction[c, i, j]
             if f > 0.0:
