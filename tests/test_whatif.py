@@ -36,6 +36,15 @@ def imported(sc: Scenario) -> float:
     return float(simulate(sc, runs=1, keep=1).trajectories["imported"][0, :, 0].sum())
 
 
+def reach(sc: Scenario, start: tuple[str, str]) -> set[tuple[str, str]]:
+    """The lines a change on line `start` can reach: itself and, in turn, every line coupled to one reached."""
+    reached, grew = {start}, True
+    while grew:
+        more = {(s, l) for s, l, c in sc.couplings() if (c.side, c.line) in reached}
+        grew, reached = not more <= reached, reached | more
+    return reached
+
+
 def test_inserting_an_unrelated_delivery_leaves_every_other_draw_alone():
     doc = yaml.safe_load(load(BASE).text)
     nk = doc["sides"]["russia"]["suppliers"]["north-korea"]["deliveries"]
@@ -53,8 +62,10 @@ def test_inserting_an_unrelated_delivery_leaves_every_other_draw_alone():
     ea = simulate(a.scenario, runs=300, seed=7, keep=0)
     eb = simulate(b.scenario, runs=300, seed=7, keep=0)
     rows = paired(ea, eb)
-    untouched = rows[~((rows.side == "russia") & (rows.line == "shells"))]
-    assert (untouched[["diff_p10", "diff_p50", "diff_p90", "p_worse", "p_better"]] == 0).all().all()
+    reached = reach(a.scenario, ("russia", "shells"))
+    assert reached == {("russia", "shells"), ("ukraine", "tanks"), ("ukraine", "afv")}  # coupled to Russia's fire
+    untouched = rows[[key not in reached for key in zip(rows.side, rows.line)]]
+    assert len(untouched) and (untouched[["diff_p10", "diff_p50", "diff_p90", "p_worse", "p_better"]] == 0).all().all()
 
 
 def test_a_scenario_compared_with_itself_differs_nowhere():
@@ -150,7 +161,8 @@ def test_cli_compare_run_with_flags_and_scenarios_copy_diff(tmp_path, cli):
     doc = json.loads(out.read_text())
     shells = [r for r in doc["rows"] if (r["side"], r["line"], r["outcome"]) == ("russia", "shells", "shortfall")][0]
     assert shells["diff_p50"] > 0 and shells["p_worse"] > 0.5
-    assert all(r["diff_p50"] == 0 for r in doc["rows"] if r["side"] == "ukraine")
+    reached = reach(load(BASE).scenario, ("russia", "shells"))
+    assert all(r["diff_p50"] == 0 for r in doc["rows"] if (r["side"], r["line"]) not in reached)
     assert cli("compare", "--runs", "100").returncode == 2
 
     summary = tmp_path / "run.json"
@@ -186,8 +198,10 @@ def test_the_comparison_page_opens_offline_and_draws_the_changed_lines(tmp_path,
         lede = page.locator("#glance .lede").inner_text()
         rows = page.locator("#table tbody tr").count()
     assert errors == [] and blocked == [] and requests == [url]
-    assert {c["section"] for c in charts} == {"line-russia-shells"}  # the only line North Korea's shells reach
-    assert len(charts) == 6 and all(c["traces"] > 0 and c["width"] > 200 for c in charts)
+    reached = reach(load(BASE).scenario, ("russia", "shells"))  # the lines North Korea's shells reach
+    assert {c["section"] for c in charts} == {f"line-{side}-{line}" for side, line in reached}
+    assert len(charts) == 6 + 4 + 4  # Ukraine's tanks and AFV have no storage charts
+    assert all(c["traces"] > 0 and c["width"] > 200 for c in charts)
     assert "stop russia/north-korea from 2025-01-01 (hypothesis)" in lede
     assert rows == 27  # 11 lines × shortfall and ratio, and run-out for the 5 with storage
 
