@@ -123,16 +123,19 @@ def parse(text: str, origin: str = "<text>", *, check_sources: bool = True, fold
     return validate(data, text, origin, lines, check_sources=check_sources)
 
 
+def document(loaded: LoadedScenario) -> dict:
+    """The plain document (as read from YAML) of a loaded scenario, an overlay's made whole."""
+    data, _ = _read_yaml(loaded.text, loaded.origin)
+    return _overlaid(data, loaded.origin, None) if "extends" in data else data
+
+
 def vary(loaded: LoadedScenario, interventions: list, name: str | None = None) -> LoadedScenario:
     """The scenario with `interventions` (scenario/interventions.py) made, validated again."""
     from materiel.scenario import interventions as what_if
 
     if not interventions:
         return loaded
-    data, _ = _read_yaml(loaded.text, loaded.origin)
-    if "extends" in data:
-        data = _overlaid(data, loaded.origin, None)
-    data = what_if.apply(data, interventions, loaded.origin)
+    data = what_if.apply(document(loaded), interventions, loaded.origin)
     data["name"] = name or f"{data.get('name')}+what-if"
     return validate(data, dump(data), loaded.origin, {})
 
