@@ -17,6 +17,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -46,14 +47,16 @@ HOOK = """() => new Promise(resolve => {
 })"""
 
 
-def start_server(port: int, runs: int) -> subprocess.Popen:
+def start_server(port: int, runs: int, log: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.Popen([sys.executable, "-m", "materiel", "serve", "--port", str(port), "--runs", str(runs)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    for line in proc.stdout:
-        if line.startswith("ready:"):
-            return proc
-    raise RuntimeError(f"materiel serve exited ({proc.wait()}) before it was ready")
+    with log.open("w") as sink:
+        proc = subprocess.Popen([sys.executable, "-m", "materiel", "serve", "--port", str(port), "--runs", str(runs)],
+                                env=env, stdout=sink, stderr=subprocess.STDOUT, text=True)
+    while "ready:" not in log.read_text():
+        if proc.poll() is not None:
+            raise RuntimeError(f"materiel serve exited before it was ready: {log.read_text()}")
+        time.sleep(0.2)
+    return proc
 
 
 def measure(url: str, moves: int, lever: str) -> tuple[list[float], list[float]]:
@@ -94,7 +97,7 @@ def main() -> None:
     parser.add_argument("--lever", default="russia--intensity", help="the lever's CSS class (its key, / as --)")
     args = parser.parse_args()
     t0 = time.perf_counter()
-    server = start_server(args.port, args.runs)
+    server = start_server(args.port, args.runs, Path(tempfile.mkdtemp()) / "serve.log")
     print(f"server ready in {time.perf_counter() - t0:.1f} s ({args.runs:,} runs)")
     try:
         compute, drawn = measure(f"http://127.0.0.1:{args.port}/", args.moves, args.lever)

@@ -98,7 +98,7 @@ def interventions(sc: Scenario, all_levers: list[Lever], values: dict[str, objec
             hiring = sc.sides[lever.side].workforce.hiring
             scaled = {f: getattr(hiring, f) * value for f in QUANTITY_FIELDS if getattr(hiring, f) is not None}
             found.append(Intervention("set", f"sides.{lever.side}.workforce.hiring",
-                                      value={**scaled, "note": f"× {value:g} of the scenario's (what-if hypothesis)"},
+                                      value={**scaled, "note": f"{value:g} times the scenario's (what-if hypothesis)"},
                                       hypothesis=True))
     return found
 
