@@ -53,13 +53,16 @@ def page(explorer: Explorer, extends: str, out: Path) -> pn.viewable.Viewable:
             refuse(exc)
             return False
         t1 = time.perf_counter()
-        charts.show(move, state["line"])
-        table.object = headline(move)
-        t2 = time.perf_counter()
-        state["move"], state["moves"] = move, state["moves"] + 1
-        status.object = (f"<span data-moves='{state['moves']}' data-compute-ms='{(t1 - t0) * 1000:.1f}'>"
-                         f"move {state['moves']}: computed in {(t1 - t0) * 1000:.0f} ms "
-                         f"(simulate {move.seconds['simulate'] * 1000:.0f} ms), charts {(t2 - t1) * 1000:.0f} ms</span>")
+        with pn.io.hold():  # every change of the move in one message to the browser
+            charts.show(move, state["line"])
+            table.object = headline(move)
+            t2 = time.perf_counter()
+            state["move"], state["moves"] = move, state["moves"] + 1
+            status.object = (f"<span data-moves='{state['moves']}' data-compute-ms='{(t1 - t0) * 1000:.1f}'>"
+                             f"move {state['moves']}: computed in {(t1 - t0) * 1000:.0f} ms (simulate "
+                             f"{move.seconds['simulate'] * 1000:.0f} ms), charts {(t2 - t1) * 1000:.0f} ms</span>")
+            if message.visible:
+                message.visible = False
         return True
 
     def lever_widget(lever: lv.Lever):
@@ -98,7 +101,8 @@ def page(explorer: Explorer, extends: str, out: Path) -> pn.viewable.Viewable:
 
     def selected(event) -> None:
         state["line"] = event.new
-        charts.show(state["move"], event.new)
+        with pn.io.hold():
+            charts.show(state["move"], event.new)
     line.param.watch(selected, "value")
 
     button = pn.widgets.Button(name="Save variant: overlay + report", button_type="primary", css_classes=["save"])
@@ -138,8 +142,12 @@ def page(explorer: Explorer, extends: str, out: Path) -> pn.viewable.Viewable:
 def serve(explorer: Explorer, extends: str, out: Path, host: str, port: int, ready=print) -> None:
     """Serve the page at http://HOST:PORT/ until interrupted; `ready(url)` is called once it listens."""
     pn.config.inline = True  # Panel's own assets inside the page or from this server, no CDN
+    if host == "127.0.0.1":
+        origins = [f"{host}:{port}", f"localhost:{port}"]
+    else:  # asked for: on every interface the page may be reached by any name of this machine
+        origins = ["*"] if host in ("0.0.0.0", "::") else [f"{host}:{port}"]
     server = pn.serve({"/": lambda: page(explorer, extends, out)}, address=host, port=port, show=False, start=False,
-                      websocket_origin=[f"{host}:{port}", *([f"localhost:{port}"] if host == "127.0.0.1" else [])],
+                      websocket_origin=origins,
                       title=f"materiel · {explorer.loaded.scenario.name}", num_procs=1)
     server.start()
     ready(f"http://{host}:{port}/")

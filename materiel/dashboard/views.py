@@ -11,7 +11,7 @@ from __future__ import annotations
 from html import escape
 
 import numpy as np
-from bokeh.models import ColumnDataSource, Span
+from bokeh.models import ColumnDataSource, Label, Span
 from bokeh.plotting import figure
 
 from materiel.dashboard.explorer import BANDS, Move, Run, bands, differences, runout_edges, runout_shares
@@ -31,7 +31,7 @@ def _figure(title: str, **kw):
 
 
 def _band_columns(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    return {f"{name}_{q}": values[name][k] for name in BANDS for k, q in enumerate(("lo", "mid", "hi"))}
+    return {f"{name}_{q}": values[name][k].astype(np.float32) for name in BANDS for k, q in enumerate(("lo", "mid", "hi"))}
 
 
 class Charts:
@@ -63,13 +63,16 @@ class Charts:
         mid = (self.edge_ms[:-1] + self.edge_ms[1:]) / 2
         self.runout_src = ColumnDataSource({"left": self.edge_ms[:-1], "right": self.edge_ms[1:], "x": mid,
                                             "base": np.zeros(len(mid)), "variant": np.zeros(len(mid))}, name="runout")
-        fig = _figure("storage runs out in (share of runs, by month)", x_axis_type="datetime")
+        fig = _figure("storage runs out in (share of all runs, by month)", x_axis_type="datetime")
         fig.quad(left="left", right="right", top="variant", bottom=0, source=self.runout_src, fill_alpha=0.5,
                  line_color=None, name="variant-runout")
         fig.step("x", "base", source=self.runout_src, mode="center", color=BASE_COLOR, line_width=1.5)
+        self.lasts = Label(x=8, y=8, x_units="screen", y_units="screen", text="", text_font_size="11px",
+                           text_color="#444")  # drawn on the canvas: updating it lays nothing out again
+        fig.add_layout(self.lasts)
         self.figures["runout"] = fig
         self.diff_src = ColumnDataSource({"left": [], "right": [], "share": []}, name="difference")
-        fig = _figure("paired difference")
+        fig = _figure("paired difference per run: variant − base")
         fig.quad(left="left", right="right", top="share", bottom=0, source=self.diff_src, fill_alpha=0.6,
                  line_color=None)
         fig.add_layout(Span(location=0, dimension="height", line_color="#555", line_dash="dotted"))
@@ -111,16 +114,16 @@ class Charts:
         base_shares, base_lasts = runout_shares(move.base, line, self.edges)
         shares, lasts = runout_shares(move.variant, line, self.edges)
         self.runout_src.data = {**self.runout_src.data, "base": base_shares, "variant": shares}
-        self.figures["runout"].title.text = (f"storage runs out in (share of runs, by month): lasts past the horizon "
-                                             f"in {lasts:.0%} (base {base_lasts:.0%})")
+        self.lasts.text = f"lasts past the horizon in {lasts:.0%} of runs (base {base_lasts:.0%})"
         outcome, diff = differences(move, line)
         diff = diff[np.isfinite(diff)]
         counts, edges = np.histogram(diff, DIFF_BINS if diff.size and np.ptp(diff) > 0 else 1)
         self.diff_src.data = {"left": edges[:-1], "right": edges[1:], "share": counts / max(diff.size, 1)}
-        self.figures["difference"].title.text = f"paired difference: {OUTCOME_LABEL[outcome]}, {style.line_title(side, name)}"
-        self.figures["difference"].xaxis.axis_label = OUTCOME_LABEL[outcome]
+        if self.figures["difference"].xaxis.axis_label != OUTCOME_LABEL[outcome]:
+            self.figures["difference"].xaxis.axis_label = OUTCOME_LABEL[outcome]
         for src, race in zip(self.race_srcs, move.variant.races):
-            src.data = {"x": self.x, "base": src.data["base"], "lo": race.ratio[0], "mid": race.ratio[1], "hi": race.ratio[2]}
+            lo, mid, hi = race.ratio.astype(np.float32)
+            src.data = {"x": self.x, "base": src.data["base"], "lo": lo, "mid": mid, "hi": hi}
 
 
 def headline(move: Move) -> str:
