@@ -9,6 +9,7 @@ and drags a lever's handle to a new value MOVES times. For each move it reads tw
 and prints their P50 and P90 (targets: ≤ 100 ms and ≤ 300 ms at P50). docs/performance.md has figures.
 
     python bench/bench_dashboard.py [--moves 40] [--runs 2000] [--port 5123] [--lever russia--intensity]
+                                    [--screenshot docs/figures/dashboard/dashboard.png]
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def start_server(port: int, runs: int, log: Path) -> subprocess.Popen:
     return proc
 
 
-def measure(url: str, moves: int, lever: str) -> tuple[list[float], list[float], list[float]]:
+def measure(url: str, moves: int, lever: str, screenshot: Path | None = None) -> tuple[list[float], list[float], list[float]]:
     from playwright.sync_api import sync_playwright
 
     compute, drawn, painted = [], [], []
@@ -89,6 +90,10 @@ def measure(url: str, moves: int, lever: str) -> tuple[list[float], list[float],
             times = page.evaluate("() => [window.__drawn - window.__released, window.__drawn - window.__arrived]")
             drawn.append(times[0])
             painted.append(times[1])
+        if screenshot is not None:  # the page as the moves left it (docs/dashboard.md)
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            page.evaluate("() => window.scrollTo(0, 0)")
+            page.screenshot(path=str(screenshot), full_page=True)
         browser.close()
     return compute, drawn, painted
 
@@ -99,12 +104,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2_000)
     parser.add_argument("--port", type=int, default=5123)
     parser.add_argument("--lever", default="russia--intensity", help="the lever's CSS class (its key, / as --)")
+    parser.add_argument("--screenshot", type=Path, help="save a screenshot of the page after the moves (PNG)")
     args = parser.parse_args()
     t0 = time.perf_counter()
     server = start_server(args.port, args.runs, Path(tempfile.mkdtemp()) / "serve.log")
     print(f"server ready in {time.perf_counter() - t0:.1f} s ({args.runs:,} runs)")
     try:
-        compute, drawn, painted = measure(f"http://127.0.0.1:{args.port}/", args.moves, args.lever)
+        compute, drawn, painted = measure(f"http://127.0.0.1:{args.port}/", args.moves, args.lever, args.screenshot)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, needs_chromium
 from materiel.dashboard import levers as lv
-from materiel.dashboard.explorer import Explorer
+from materiel.dashboard.explorer import Explorer, differences
 from materiel.dashboard.overlay import save
 from materiel.errors import InputError
 from materiel.scenario.loading import load, vary
@@ -75,6 +75,11 @@ def test_a_move_is_the_variant_vary_and_simulate_give_paired_with_the_base(explo
     assert rows.loc[("russia", "shells", "shortfall"), "p_worse"] > 0.5  # North Korea's shells stop
     assert rows.loc[("ukraine", "shells", "shortfall"), "p_better"] > 0.5  # Ukraine's demand halves
     assert (rows.loc[("russia", "drones", "shortfall"), ["diff_p10", "diff_p90"]] == 0).all()  # untouched by both
+    lines = move.base.ensemble.layout.lines
+    outcome, diff = differences(move, lines.index(("russia", "shells")))  # the chart of per-run differences
+    assert outcome == "shortfall" and (diff >= 0).all() and diff.max() > 0  # its run-out day moves in no run
+    outcome, diff = differences(move, lines.index(("russia", "drones")))
+    assert outcome == "shortfall" and not diff.any()
 
 
 def test_the_base_is_its_own_variant_with_no_difference(explorer):

@@ -127,11 +127,9 @@ def runout_edges(sc: Scenario) -> np.ndarray:
 
 
 def differences(move: Move, line: int) -> tuple[str, np.ndarray]:
-    """One line's per-run difference variant − base of its run-out day (storage) or else its
-    cumulative shortfall: (outcome, values)."""
+    """One line's per-run difference variant − base: of its run-out day if the variant moves it in
+    some run, else of its cumulative shortfall: (outcome, values)."""
     side, name = move.base.ensemble.layout.lines[line]
-    for outcome in ("runout_days", "shortfall"):
-        a, b = move.base.per_run.get((side, name, outcome)), move.variant.per_run.get((side, name, outcome))
-        if a is not None and b is not None:
-            return outcome, b - a
-    return "shortfall", np.zeros(move.base.ensemble.runs)
+    found = [(outcome, move.variant.per_run[key] - move.base.per_run[key]) for outcome in ("runout_days", "shortfall")
+             if (key := (side, name, outcome)) in move.base.per_run]
+    return next(((o, d) for o, d in found if np.nanmax(np.abs(d), initial=0) > 0), found[-1])

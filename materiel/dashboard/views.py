@@ -142,11 +142,11 @@ def headline(move: Move) -> str:
             cells += [f"{day(run_out.variant_p50)} <small>(base {day(run_out.base_p50)})</small>",
                       f"{_signed(run_out.diff_p50)} d [{_signed(run_out.diff_p10)} – {_signed(run_out.diff_p90)}], "
                       f"earlier in {run_out.p_worse:.0%}"]
-        for outcome, better in (("shortfall", "more in"), ("supply_demand_ratio", "lower in")):
+        for outcome, worse, show in (("shortfall", "more in", compact), ("supply_demand_ratio", "lower in", _ratio)):
             r = rows.get((side, line, outcome))
             cells.append("—" if r is None else
-                         f"{compact(r.variant_p50)} <small>(base {compact(r.base_p50)})</small>; "
-                         f"Δ {_signed(r.diff_p50)}, {better} {r.p_worse:.0%}")
+                         f"{show(r.variant_p50)} <small>(base {show(r.base_p50)})</small>; "
+                         f"Δ {_signed(r.diff_p50, show)}, {worse} {r.p_worse:.0%}")
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     head = "".join(f"<th>{h}</th>" for h in ("line", "storage runs out (P50)", "Δ run-out (P50 [P10 – P90])",
                                                "shortfall (P50)", "supply ÷ demand (P50)"))
@@ -155,5 +155,9 @@ def headline(move: Move) -> str:
             f"<table class='headline'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
 
 
-def _signed(x: float) -> str:
-    return "0" if x == 0 else ("+" if x > 0 else "−") + compact(abs(x))
+def _signed(x: float, show=compact) -> str:
+    return "0" if x == 0 else ("+" if x > 0 else "−") + show(abs(x))
+
+
+def _ratio(x: float) -> str:
+    return f"{x:.3g}"
