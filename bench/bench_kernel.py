@@ -13,6 +13,7 @@ import numpy as np
 from materiel.engine import kernel
 from materiel.engine.draws import sample_draws
 from materiel.engine.layout import layout
+from materiel.engine.mechanisms import repair
 from materiel.scenario.loading import load_scenario
 
 RUNS = 100_000
@@ -26,9 +27,10 @@ def main() -> None:
     T, L = lay.steps, len(lay.lines)
     d = sample_draws(lay, 0, np.arange(RUNS))
     chunked = kernel.by_chunk(d)
-    M = int(max(d.transit.delay.max(initial=0), d.imports.delay.max(initial=0))) + 1
+    M = int(max(d.transit.delay.max(initial=0), d.imports.delay.max(initial=0), repair.longest(d.repair))) + 1
     rec = kernel.Record(np.empty((0, len(kernel.VARIABLES), T, L), np.float32), np.empty((0, T, len(lay.sides)), np.float32),
-                        np.empty((5, T, L, 0), np.float32), np.empty((2, RUNS, L), dtype=np.int64), np.empty((4, RUNS, L)))
+                        np.empty((5, T, L, 0), np.float32), np.empty((2, RUNS, L), dtype=np.int64), np.empty((4, RUNS, L)),
+                        np.empty((RUNS, len(lay.races)), dtype=np.int64))
     kernel._run(lay.grid, chunked, RUNS, M, rec)  # compile, or load from the cache
     for name, step in (("all cores", lambda: kernel._run(lay.grid, chunked, RUNS, M, rec)),
                        ("one core", lambda: kernel._chunks(lay.grid, chunked, RUNS, 0, 1, M, rec))):
