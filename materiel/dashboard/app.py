@@ -37,8 +37,9 @@ def page(explorer: Explorer, extends: str, out: Path) -> pn.viewable.Viewable:
     state = {"values": {}, "runs": explorer.runs, "seed": explorer.seed, "line": 0, "move": None, "moves": 0}
     charts = Charts(explorer.base(explorer.runs, explorer.seed))
     message = pn.pane.Alert("", alert_type="danger", visible=False, css_classes=["refused"], sizing_mode="stretch_width")
-    status = pn.pane.HTML("", css_classes=["status"])
-    table = pn.pane.HTML("", sizing_mode="stretch_width", stylesheets=[CSS])
+    status = pn.pane.HTML("", css_classes=["status"], height=24, sizing_mode="stretch_width")
+    table = pn.pane.HTML("", sizing_mode="stretch_width", height=340, styles={"overflow-y": "auto"},
+                         stylesheets=[CSS])  # a fixed height: a new table lays nothing else out again
     saved = pn.pane.HTML("", css_classes=["saved"])
 
     def refuse(exc: InputError) -> None:
