@@ -26,7 +26,7 @@ from materiel.scenario.schema import Scenario
 from materiel.simulation import simulate
 
 RUNS = 2_000       # runs of each ensemble, by default
-KEEP = 150         # runs whose trajectories give the fan charts and the fire ratio (under 32 MiB: glibc reuses it)
+KEEP = 150         # runs whose trajectories give the fan charts and the fire ratio (27 MiB: glibc reuses it)
 BANDS = ("front", "storage", "supply", "demand")
 RUNOUT_BIN_DAYS = 30.4375  # run-out dates counted by month
 CACHED_BASES = 4   # (runs, seed) of the base kept ready, most recent first
