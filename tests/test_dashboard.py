@@ -264,3 +264,18 @@ def test_the_save_button_writes_an_overlay_that_loads_and_the_report(server, bro
     assert loaded.scenario.what_if and loaded.scenario.what_if[0].startswith("scale demand of russia/* by 0.")
     folder = overlays[-1].with_suffix("")
     assert (folder / "report.html").stat().st_size > 100_000 and (folder / "comparison.html").exists()
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_a_supplier_stops_on_a_date_and_another_line_is_drawn(server, browser):
+    page, _, refused, errors = open_page(browser, server[0])
+    page.locator(".line-select select").select_option(label="Russia · shells")
+    page.wait_for_function(f"() => ({SUPPLY})() > 1e4", timeout=30_000)  # shells a day, not tanks
+    page.get_by_text("shells", exact=True).first.click()  # open Russia's shells group
+    drag(page, "russia--north-korea--stop", -120)  # North Korea's deliveries end years early
+    page.wait_for_selector(".status span[data-moves='2']", timeout=30_000)
+    what = page.locator(".what-changed").inner_text()
+    page.close()
+    assert errors == [] and refused == []
+    assert re.search(r"stop russia/north-korea from 20\d\d-\d\d-\d\d \(hypothesis\)", what), what
