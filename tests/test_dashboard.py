@@ -106,6 +106,13 @@ def test_serve_refuses_a_missing_scenario_and_a_bad_port_without_a_traceback(cli
     assert "Traceback" not in done.stderr
     done = cli("serve", "--port", "70000")
     assert done.returncode == 2 and "Traceback" not in done.stderr
+    done = cli("serve", "--runs", "50")
+    assert done.returncode == 2 and "runs: expected 100 to 20,000, got 50" in done.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        done = cli("serve", "--port", str(taken.getsockname()[1]), "--runs", "100")
+    assert done.returncode == 2 and "cannot listen there" in done.stderr and "Traceback" not in done.stderr
 
 
 # --- in a browser -------------------------------------------------------------------------------------------------

@@ -27,7 +27,11 @@ def serve(
     """A local web page: move a lever, see the whole uncertainty band move (docs/dashboard.md)."""
     from materiel.scenario.loading import builtin_names, load
 
+    from materiel.dashboard.levers import check_runs, check_seed
+
     loaded = load(scenario)
+    check_runs(runs, loaded.scenario)
+    check_seed(seed)
     extends = scenario if scenario in builtin_names() else str(Path(scenario).resolve())
     console.print(f"materiel serve: running the base ensemble of {loaded.scenario.name} ({runs:,} runs; the first "
                   "time, the engine compiles: about half a minute) …")
