@@ -18,7 +18,7 @@ LAYERS = [
     {"analysis"},
     {"simulation"},
     {"report", "store", "interop", "explore"},
-    {"bench"},
+    {"bench", "dashboard"},
     {"cli"},
     {"__init__", "__main__"},
 ]

@@ -225,3 +225,8 @@ def test_named_variants_in_a_scenario_file_run_as_file_at_name(tmp_path, cli):
     assert done.returncode == 0, done.stderr
     rows = json.loads((tmp_path / "c.json").read_text())["rows"]
     assert any(r["diff_p50"] > 0 for r in rows if r["line"] == "shells" and r["side"] == "russia")
+
+
+def test_a_varied_scenario_keeps_the_text_pyyamls_own_emitter_writes():
+    varied = vary(load(BASE), [from_flag("stop", "russia/north-korea from 2025-01-01")])
+    assert varied.text == yaml.safe_dump(yaml.safe_load(varied.text), sort_keys=False, allow_unicode=True)

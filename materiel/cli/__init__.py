@@ -41,6 +41,7 @@ from materiel.cli import bench  # noqa: E402,F401  (registers `materiel bench`)
 from materiel.cli import whatif  # noqa: E402,F401  (registers `materiel compare`, `scenarios copy` and `diff`)
 from materiel.cli import ingest  # noqa: E402,F401  (registers `materiel ingest`)
 from materiel.cli import sensitivity  # noqa: E402,F401  (registers `materiel sensitivity` and `discover`)
+from materiel.cli import serve  # noqa: E402,F401  (registers `materiel serve`)
 
 
 def main(argv: list[str] | None = None) -> None:

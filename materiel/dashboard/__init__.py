@@ -1,0 +1,1 @@
+"""`materiel serve`: the interactive dashboard (docs/dashboard.md). Imported only by cli/serve.py."""
