@@ -320,7 +320,7 @@ def test_the_sides_are_coupled_through_their_shells(sc):
                        ("ukraine", "tanks"): ("russia", "shells"), ("ukraine", "afv"): ("russia", "shells")}
     for s, l, c in sc.couplings():
         lo, hi = support(c.elasticity)
-        assert 0 < lo < hi < 1, (s, l)            # less than in proportion to fire (judgement)
+        assert (lo, hi) == (0, 0.1), (s, l)  # weak at most: what the back-test allows (docs/backtest.md)
 
 
 def test_licensed_lines_start_on_their_dates_and_north_korea_sends_missiles(sc):
