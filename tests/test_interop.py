@@ -219,3 +219,16 @@ def test_coupling_to_a_fire_far_below_plan_keeps_its_digits(tmp_path):
     y = lay.lines.index(("b", "y"))
     assert 0 < block.lines["demand"][0, 1, y] < 40 * 1e-2  # (~5e-14)^0.2 of plan: the coupling bites
     assert_pysd_matches_engine(sc, tmp_path)
+
+
+
+def test_coupling_to_a_vanishing_demand_met_in_full(tmp_path):
+    """A demand far below 1e-300 that is met in full is a fire of 1 (lost ÷ demand), in PySD as in the engine."""
+    doc = {"name": "t", "start": dt.date(2022, 1, 1), "horizon": dt.date(2022, 1, 4), "step": "day", "sides": {
+        "a": {"lines": {"x": {"front": 1, "demand": {"per": "day", "values": {dt.date(2022, 1, 1): 3e-323}}}}},
+        "b": {"lines": {"y": {"front": 1e6, "demand": {"per": "day", "values": {dt.date(2022, 1, 1): 7}},
+                              "coupling": {"side": "a", "line": "x", "elasticity": 1}}}}}}
+    sc = Scenario.model_validate(doc)
+    lay, block = deterministic_run(sc, 0.5)
+    np.testing.assert_allclose(block.lines["demand"][0, :, lay.lines.index(("b", "y"))], 7)
+    assert_pysd_matches_engine(sc, tmp_path)

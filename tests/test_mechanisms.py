@@ -64,6 +64,16 @@ def test_coupling_follows_the_other_sides_fire_one_step_late_and_the_race_crosse
     assert (ens.scalars.crossed[:, 0] == 3).all()
 
 
+
+def test_the_fire_ratio_of_a_race_holds_where_one_side_fires_next_to_nothing():
+    """a fires 1e10 a day, b 1e-44 (a float32 subnormal): the ratio, 1e54, is kept, not an overflow."""
+    sc = daily(days=2,
+               a={"lines": {"shells": line(1e12, 1e10), "p": line(1e6, 1, coupling={"side": "b", "line": "shells", "elasticity": 1})}},
+               b={"lines": {"shells": line(1.0, 1e-44), "p": line(1e6, 1, coupling={"side": "a", "line": "shells", "elasticity": 1})}})
+    race = simulate(sc, runs=2, seed=0, keep=2).races()[0]
+    assert race.ahead == 1.0 and race.probability == 0.0
+    np.testing.assert_allclose(race.ratio, 1e10 / float(np.float32(1e-44)), rtol=1e-6)
+
 def test_elasticity_zero_is_no_coupling_and_a_race_that_never_tips_is_never():
     sc = daily(days=4, a={"lines": {"shells": line(1e6, 100), "p": line(1e6, 7, coupling={"side": "b", "line": "shells", "elasticity": 0})}},
                b={"lines": {"shells": line(10, 30), "p": line(1e6, 10, coupling={"side": "a", "line": "shells", "elasticity": 2})}})

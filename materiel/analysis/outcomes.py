@@ -112,8 +112,8 @@ class Ensemble:
         labels, fired, found = self.layout.line_labels(), self.trajectories["lost"], []
         for k, (a, b) in enumerate(self.layout.races):
             crossed = self.scalars.crossed[:, k]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ratio = np.where(fired[:, :, b] > 0, fired[:, :, a] / fired[:, :, b], np.nan)
+            with np.errstate(divide="ignore", invalid="ignore"):  # in float64: a float32 quotient can overflow
+                ratio = np.where(fired[:, :, b] > 0, fired[:, :, a].astype(np.float64) / fired[:, :, b], np.nan)
             found.append(Race(labels[a], labels[b],
                               ahead=float((fired[:, 0, a] >= fired[:, 0, b]).mean()) if self.kept else float("nan"),
                               probability=float((crossed != NEVER).mean()),

@@ -12,6 +12,7 @@ available. The coupling reads the other line's previous step, so lines never wai
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numba as nb
@@ -117,7 +118,10 @@ def stock_flow(lay: Layout, d, i: int) -> list[Variable]:
     ]
     if i in lay.coupled_to:
         out += [
-            Aux(v("fired"), call("if", call(">", v("demand"), 0.0), call("/", v("lost"), call("max", v("demand"), 1e-300)), 1.0),
+            # MAX(demand, the least positive double): no 0 ÷ 0 in tools that work out both branches
+            # of an IF, and the engine's lost ÷ demand for every demand above 0
+            Aux(v("fired"), call("if", call(">", v("demand"), 0.0),
+                                 call("/", v("lost"), call("max", v("demand"), math.ulp(0.0))), 1.0),
                 "Share of the demand met in the step (1 where there was none)"),
             Aux(v("fired_before"), call("previous", v("fired"), 1.0), "`fired` of the step before (1 at the first)"),
         ]
