@@ -16,29 +16,16 @@ import yaml
 from materiel.analysis.comparison import paired_frame
 from materiel.errors import InputError, Problem
 from materiel.report import comparison, html, tidy
-from materiel.scenario.interventions import Intervention
+from materiel.scenario.interventions import Intervention, to_item
 from materiel.scenario.loading import LoadedScenario, load
 from materiel.simulation import paired_ensembles
 
 REPORT_RUNS = 1_000  # runs whose trajectories the saved pages chart
 
 
-def item(iv: Intervention) -> dict:
-    """An intervention as an overlay's `interventions:` item."""
-    if iv.kind == "set":
-        found = {"set": iv.target, "to": iv.value}
-    elif iv.kind == "scale":
-        found = {"scale": iv.what, "of": iv.target, "by": iv.value}
-    else:
-        found = {iv.kind: iv.target}
-    found.update({k: d for k, d in (("from", iv.start), ("until", iv.until)) if d})
-    found.update({"source": list(iv.source)} if iv.source else {"hypothesis": True})
-    return found
-
-
 def overlay_text(extends: str, name: str, interventions: list[Intervention]) -> str:
     """The overlay's YAML text."""
-    doc = {"extends": extends, "name": name, "interventions": [item(iv) for iv in interventions]}
+    doc = {"extends": extends, "name": name, "interventions": [to_item(iv) for iv in interventions]}
     return "# written by materiel serve\n" + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
 
 

@@ -16,7 +16,7 @@ from bokeh.plotting import figure
 
 from materiel.dashboard.explorer import BANDS, Move, Run, bands, differences, runout_edges, runout_shares
 from materiel.report import style
-from materiel.report.terminal import compact
+from materiel.report.comparison import signed, value
 
 BASE_COLOR = "#9a9a9a"
 HEIGHT = 230
@@ -139,25 +139,18 @@ def headline(move: Move) -> str:
             cells += ["—", "—"]
         else:
             day = lambda d: str(start + np.timedelta64(int(round(d)), "D"))  # noqa: E731
+            d = lambda x: signed("runout_days", x)  # noqa: E731
             cells += [f"{day(run_out.variant_p50)} <small>(base {day(run_out.base_p50)})</small>",
-                      f"{_signed(run_out.diff_p50)} d [{_signed(run_out.diff_p10)} – {_signed(run_out.diff_p90)}], "
+                      f"{d(run_out.diff_p50)} d [{d(run_out.diff_p10)} – {d(run_out.diff_p90)}], "
                       f"earlier in {run_out.p_worse:.0%}"]
-        for outcome, worse, show in (("shortfall", "more in", compact), ("supply_demand_ratio", "lower in", _ratio)):
+        for outcome, worse in (("shortfall", "more in"), ("supply_demand_ratio", "lower in")):
             r = rows.get((side, line, outcome))
             cells.append("—" if r is None else
-                         f"{show(r.variant_p50)} <small>(base {show(r.base_p50)})</small>; "
-                         f"Δ {_signed(r.diff_p50, show)}, {worse} {r.p_worse:.0%}")
+                         f"{value(outcome, r.variant_p50)} <small>(base {value(outcome, r.base_p50)})</small>; "
+                         f"Δ {signed(outcome, r.diff_p50)}, {worse} {r.p_worse:.0%}")
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     head = "".join(f"<th>{h}</th>" for h in ("line", "storage runs out (P50)", "Δ run-out (P50 [P10 – P90])",
                                                "shortfall (P50)", "supply ÷ demand (P50)"))
     what = "; ".join(escape(iv.describe()) for iv in move.interventions) or "nothing (the base scenario)"
     return (f"<p class='what-changed'><b>What changed:</b> {what}. {ens.runs:,} paired runs, seed {ens.seed}.</p>"
             f"<table class='headline'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
-
-
-def _signed(x: float, show=compact) -> str:
-    return "0" if x == 0 else ("+" if x > 0 else "−") + show(abs(x))
-
-
-def _ratio(x: float) -> str:
-    return f"{x:.3g}"

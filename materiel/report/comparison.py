@@ -57,8 +57,8 @@ def _table(rows: pd.DataFrame) -> str:
     head = "<tr><th>side / line</th><th>outcome</th><th>base P50</th><th>variant P50</th><th>Δ P50 [P10–P90]</th><th>P(worse)</th></tr>"
     body = "".join(
         f"<tr><td>{escape(style.line_title(r.side, r.line))}</td><td>{escape(LABELS[r.outcome])}</td>"
-        f"<td>{_value(r.outcome, r.base_p50)}</td><td>{_value(r.outcome, r.variant_p50)}</td>"
-        f"<td>{_signed(r.outcome, r.diff_p50)} [{_signed(r.outcome, r.diff_p10)} – {_signed(r.outcome, r.diff_p90)}]</td>"
+        f"<td>{value(r.outcome, r.base_p50)}</td><td>{value(r.outcome, r.variant_p50)}</td>"
+        f"<td>{signed(r.outcome, r.diff_p50)} [{signed(r.outcome, r.diff_p10)} – {signed(r.outcome, r.diff_p90)}]</td>"
         f"<td>{r.p_worse:.0%}</td></tr>"
         for r in rows.itertuples())
     return f"<table><thead>{head}</thead><tbody>{body}</tbody></table>"
@@ -84,12 +84,13 @@ def _line_section(base: Ensemble, variant: Ensemble, side: str, line: str) -> st
             f"{html.chart_grid(items)}</section>")
 
 
-def _value(outcome: str, x: float) -> str:
+def value(outcome: str, x: float) -> str:
     """Days as whole days, a ratio to 3 significant digits, amounts compactly (12.3k)."""
     if np.isnan(x):
         return "—"
     return f"{x:,.0f}" if outcome == "runout_days" else f"{x:.3g}" if outcome == "supply_demand_ratio" else compact(x)
 
 
-def _signed(outcome: str, x: float) -> str:
-    return "0" if x == 0 else ("+" if x > 0 else "−") + _value(outcome, abs(x))
+def signed(outcome: str, x: float) -> str:
+    """A paired change as `value` writes it, with its sign."""
+    return "0" if x == 0 else ("+" if x > 0 else "−") + value(outcome, abs(x))

@@ -129,6 +129,19 @@ def from_items(items: object, origin: str, at: str = "interventions") -> list[In
     return found
 
 
+def to_item(iv: Intervention) -> dict:
+    """An intervention as an overlay's `interventions:` item (what `from_items` reads back)."""
+    if iv.kind == "set":
+        found = {"set": iv.target, "to": iv.value}
+    elif iv.kind == "scale":
+        found = {"scale": iv.what, "of": iv.target, "by": iv.value}
+    else:
+        found = {iv.kind: iv.target}
+    found.update({k: d for k, d in (("from", iv.start), ("until", iv.until)) if d})
+    found.update({"source": list(iv.source)} if iv.source else {"hypothesis": True})
+    return found
+
+
 def apply(document: dict, interventions: list[Intervention], origin: str) -> dict:
     """A copy of a scenario document with the interventions made, in order, and listed under `what_if`."""
     doc = copy.deepcopy(document)
