@@ -16,6 +16,7 @@ from materiel.analysis.backtest import (
     METHODS,
     Forecast,
     backtest,
+    carried_on,
     score,
     score_normal,
     truncated,
@@ -68,6 +69,28 @@ def test_truncated_keeps_nothing_dated_after_the_cutoff():
             for schedule in (line.demand, line.refurbish, line.attrition, capacity):
                 assert schedule is None or len(schedule.values) == 1 or max(schedule.values) <= D(2024, 6, 30)
         assert all(d.start <= D(2024, 6, 30) for sup in side.suppliers.values() for d in sup.deliveries)
+
+
+def test_a_delivery_under_way_at_the_cutoff_goes_on_at_its_rate_with_its_draws():
+    sc = mt.load_scenario("russia-ukraine-2022")
+    cutoff, until = D(2024, 6, 30), D(2024, 12, 27)
+    nk = sc.sides["russia"].suppliers["north-korea"]
+    kept = carried_on(nk, cutoff, until)
+    assert kept[:-1] == [d for d in nk.deliveries if d.end <= cutoff]  # those done by the cutoff, as written
+    under_way = next(d for d in nk.deliveries if d.start <= cutoff < d.end)
+    last = kept[-1]
+    assert (last.start, last.end, last.id) == (under_way.start, until, f"{under_way.start}..{under_way.end}")
+    days = lambda d: (d.end - d.start).days  # noqa: E731
+    for f in ("low", "high"):
+        assert getattr(last.quantity, f) / days(last) == pytest.approx(getattr(under_way.quantity, f) / days(under_way))
+    assert carried_on(nk, D(2023, 6, 30), until) == []  # none started yet
+    # Same draws: up to the cutoff, every step's imports are those of the whole scenario.
+    cut = truncated(sc, cutoff, until).model_copy(update={"horizon": until})
+    whole, known = (mt.simulate(s, runs=3, seed=4, keep=3) for s in (sc.model_copy(update={"horizon": until}), cut))
+    steps = sum(e <= cutoff for e in known.layout.edges[1:])
+    assert np.array_equal(whole.trajectories["imported"][:, :steps], known.trajectories["imported"][:, :steps])
+    later = known.trajectories["imported"][:, steps + 2:, known.line_index("russia", "shells")]
+    assert (later > 0).all()  # carried on where the scenario as written has other deliveries
 
 
 def test_model_forecast_ignores_schedule_values_after_the_cutoff(tmp_path):

@@ -45,9 +45,11 @@ from materiel.analysis.calibration import (
 from materiel.analysis.outcomes import Ensemble
 from materiel.analysis.sequential import collapsed
 from materiel.analysis.sequential import sequential as smc
+from materiel.engine.mechanisms import imports
 from materiel.errors import InputError, Problem
+from materiel.scenario.interventions import QUANTITY_FIELDS
 from materiel.scenario.quantity import Schedule
-from materiel.scenario.schema import Scenario
+from materiel.scenario.schema import Delivery, Scenario, Supplier
 
 RECENT_DAYS = 90
 HISTORY_DAYS = RECENT_DAYS + 3 * PERIOD_DAYS  # data a series needs before a cutoff: to judge how a rate can miss
@@ -74,14 +76,15 @@ class Forecast:
     weights: np.ndarray
 
 
-def truncated(scenario: Scenario, cutoff: dt.date) -> Scenario:
+def truncated(scenario: Scenario, cutoff: dt.date, until: dt.date | None = None) -> Scenario:
     """The scenario as known at `cutoff`: nothing dated after it.
 
     Every schedule (demand, refurbishment, attrition, production capacity) keeps its points dated
     by the cutoff, so its last such value holds after it; a schedule whose first point is after
     the cutoff keeps that one point (the value it already held before the cutoff). Suppliers'
-    deliveries that start after the cutoff are dropped; one under way at the cutoff is kept as
-    written. Draws are keyed by path, so every quantity kept draws as before.
+    deliveries that start after the cutoff are dropped, and one under way at the cutoff goes on at
+    its rate up to `until` (default: the scenario's horizon), its end as yet unknown
+    (`carried_on`). Draws are keyed by path, so every quantity kept draws as before.
     """
     def cut(schedule: Schedule | None) -> Schedule | None:
         if schedule is None:
@@ -96,10 +99,25 @@ def truncated(scenario: Scenario, cutoff: dt.date) -> Scenario:
                      "production": line.production and line.production.model_copy(
                          update={"capacity": cut(line.production.capacity)})})
                  for k, line in side.lines.items()}
-        suppliers = {k: sup.model_copy(update={"deliveries": [d for d in sup.deliveries if d.start <= cutoff]})
+        suppliers = {k: sup.model_copy(update={"deliveries": carried_on(sup, cutoff, until or scenario.horizon)})
                      for k, sup in side.suppliers.items()}
         sides[name] = side.model_copy(update={"lines": lines, "suppliers": suppliers})
     return scenario.model_copy(update={"sides": sides})
+
+
+def carried_on(supplier: Supplier, cutoff: dt.date, until: dt.date) -> list[Delivery]:
+    """The supplier's deliveries as known at `cutoff`: those started by it, the one under way at it
+    going on at its daily rate up to `until` (its quantity scaled, its draws keyed as before)."""
+    out = []
+    for d, key in zip(supplier.deliveries, imports.keys(supplier)):
+        if d.start > cutoff:
+            continue
+        if d.end > cutoff + dt.timedelta(days=1) and until > d.start:
+            factor = (until - d.start).days / (d.end - d.start).days
+            scaled = {f: getattr(d.quantity, f) * factor for f in QUANTITY_FIELDS if getattr(d.quantity, f) is not None}
+            d = d.model_copy(update={"id": key, "end": until, "quantity": d.quantity.model_copy(update=scaled)})
+        out.append(d)
+    return out
 
 
 def window_weights(edges: list[dt.date], start: dt.date, end: dt.date) -> np.ndarray:
@@ -310,7 +328,8 @@ def backtest(scenario: Scenario, frames: dict[str, tuple[str, pd.DataFrame]], cu
     rows = []
     for k, cutoff in enumerate(cutoffs):
         cut = {s: (origin, df[df.index <= pd.Timestamp(cutoff)]) for s, (origin, df) in frames.items()}
-        sc = truncated(scenario, cutoff).model_copy(update={"horizon": cutoff + dt.timedelta(days=lead)})
+        horizon = cutoff + dt.timedelta(days=lead)
+        sc = truncated(scenario, cutoff, horizon).model_copy(update={"horizon": horizon})
         ens = simulate(sc, runs=runs, seed=seed, keep=runs,
                        progress=progress and (lambda done, _, k=k: progress(k * runs + done, len(cutoffs) * runs)))
         rngs = (np.random.default_rng([seed, cutoff.toordinal(), 1]), np.random.default_rng([seed, cutoff.toordinal()]))
