@@ -82,7 +82,8 @@ def reference_run(scenario, edges: list[dt.date], seed: int, run: int) -> dict:
         classes = [(q(c.stock, f"{path}.storage.{cn}.stock"), q(c.yield_, f"{path}.storage.{cn}.yield"))
                    for cn, c in line.storage.items()]
         p = {
-            "demand": [q(v, f"{path}.demand.values.{d.isoformat()}") for d, v in line.demand.values.items()],
+            "demand": [q(v, f"{path}.demand.values.{d.isoformat()}") for d, v in line.demand.values.items()]
+            if line.demand else None,
             "refurb": [q(v, f"{path}.refurbish.values.{d.isoformat()}") for d, v in line.refurbish.values.items()]
             if line.refurbish else None,
             "delay": int(round(q(line.transit_days, f"{path}.transit_days") / step_len)),
@@ -210,14 +211,14 @@ def reference_run(scenario, edges: list[dt.date], seed: int, run: int) -> dict:
             st["arrivals"][t + p["delay"]] = st["arrivals"].get(t + p["delay"], 0.0) + produced + refurbished
             arrived = st["arrivals"].pop(t, 0.0)
             repaired = st["returns"].pop(t, 0.0)
-            demand = step_amount(line.demand, p["demand"], a, b)
+            available = st["front"] + repaired + arrived
+            share = min(1.0, step_amount(line.attrition, p["attrition"], a, b)) if p["attrition"] is not None else 1.0
+            # without a demand schedule, losses are the attrition share of what is fielded
+            demand = step_amount(line.demand, p["demand"], a, b) if line.demand else share * available
             if p["coupling"] is not None:
                 other, elasticity = p["coupling"]
                 demand *= fired_before[other] ** elasticity
-            available = st["front"] + repaired + arrived
-            lost = min(demand, available)
-            if p["attrition"] is not None:
-                lost = min(lost, min(1.0, step_amount(line.attrition, p["attrition"], a, b)) * available)
+            lost = min(demand, available, share * available)
             st["front"] = available - lost
             st["fired"] = lost / demand if demand > 0 else 1.0
             fraction, delay = p["repair"]

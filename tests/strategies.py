@@ -80,6 +80,8 @@ def line(draw, horizon_days: int):
             doc["production"]["capacity"] = draw(schedule(horizon_days, 100))
     if draw(st.integers(0, 2)) == 0:
         doc["attrition"] = draw(schedule(horizon_days, 0.3))
+        if draw(st.integers(0, 2)) == 0:  # losses a share of what is fielded, no demand schedule
+            del doc["demand"]
     if draw(st.integers(0, 2)) == 0:
         doc["repair"] = {"fraction": draw(quantity(0, 1, bounded=True)), "delay_days": draw(quantity(0, 60, bounded=True))}
     return doc

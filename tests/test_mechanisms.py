@@ -48,6 +48,26 @@ def test_attrition_caps_losses_at_a_share_of_what_is_fielded():
     np.testing.assert_allclose(x["shortfall"], [40, 41, 41.9])
 
 
+def test_losses_as_a_share_of_what_is_fielded_fall_as_the_field_thins_and_are_never_short():
+    """No demand schedule: 10% of the field lost a day. From 100 with 5 a day arriving (a supplier,
+    no transit): available 105 → loses 10.5, keeps 94.5; then 99.5 → 9.95, 89.55; then 94.55 → 9.455."""
+    sc = daily(days=3, a={"lines": {"tanks": {"front": 100, "attrition": {"per": "day", "values": {"2024-01-01": 0.1}}}},
+                          "suppliers": {"ally": {"line": "tanks", "deliveries": [
+                              {"start": "2024-01-01", "end": "2024-01-04", "quantity": 15}]}}})
+    x = trajectories(sc)["a", "tanks"]
+    np.testing.assert_allclose(x["lost"], [10.5, 9.95, 9.455])
+    np.testing.assert_allclose(x["front"], [94.5, 89.55, 85.095])
+    np.testing.assert_allclose(x["demand"], x["lost"])
+    np.testing.assert_allclose(x["shortfall"], 0)
+    # Coupled, the share follows the other side's fire too: b fires half its plan from day 1, so
+    # from day 2 a loses 10% × 0.5 of its field.
+    sc = daily(days=3, a={"lines": {"tanks": {"front": 100, "attrition": {"per": "day", "values": {"2024-01-01": 0.1}},
+                                              "coupling": {"side": "b", "line": "shells", "elasticity": 1}}}},
+               b={"lines": {"shells": line(50, 100)}})
+    x = trajectories(sc)["a", "tanks"]
+    np.testing.assert_allclose(x["lost"], [10, 4.5, 0])  # b fires 50 of 100, then none
+
+
 def test_coupling_follows_the_other_sides_fire_one_step_late_and_the_race_crosses():
     """Side a fires 100 shells a day from 250 and no resupply: 100, 100, 50, 0, 0. Side b's personnel
     losses (10 a day at full fire, elasticity 1) follow a day late: 10, 10, 10, 5, 0. Side b fires 30 a

@@ -67,8 +67,9 @@ CASES = {
     "dates out of order": (("2024-06-01: 5", "2023-06-01: 5"), "sides.a.lines.tanks.refurbish.values", 16, "dates must increase"),
     "supplier to a missing line": (("line: tanks", "line: shells"), "sides.a.suppliers.ally.line", 25, "no line 'shells'"),
     "unknown key": (("front: {value: 100", "frnt: {value: 100"), "sides.a.lines.tanks.frnt", 11, "unknown field"),
-    "missing field": (("        demand:\n          per: day\n          values:\n            2024-01-01: {low: 1, high: 2, source: src}\n", ""),
-                      "sides.a.lines.tanks.demand", 10, "required"),
+    "no losses": (("        demand:\n          per: day\n          values:\n            2024-01-01: {low: 1, high: 2, source: src}\n", ""),
+                  "sides.a.lines.tanks", 10, "needs `demand`"),
+    "missing field": ((", quantity: 30}", "}"), "sides.a.suppliers.ally.deliveries.0.quantity", 27, "required"),
     "delivery ends before it starts": (("end: 2024-03-01", "end: 2024-01-01"), "sides.a.suppliers.ally.deliveries.0", 27, "must come after"),
     "horizon before start": (("horizon: 2024-12-31", "horizon: 2023-12-31"), "horizon", 3, "after start"),
 }

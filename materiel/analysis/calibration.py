@@ -239,8 +239,8 @@ def calibrated_quantities(scenario: Scenario, cal: Calibration, seed: int,
                           quantiles=QUANTILES) -> list[dict]:
     """Prior and posterior quantiles of the uncertain quantities the observations inform.
 
-    These are, per calibrated line, its demand schedule's points up to `until` and the bias and
-    noise of each series used. The prior is the seed's hashed draws; the posterior, the runs'
+    These are, per calibrated line, its demand schedule's points up to `until` (its attrition
+    schedule's, where that sets its losses) and the bias and noise of each series used. The prior is the seed's hashed draws; the posterior, the runs'
     values (moved ones where `cal.uniforms` names them) under the weights.
     """
     runs = np.arange(len(cal.weights))
@@ -250,9 +250,11 @@ def calibrated_quantities(scenario: Scenario, cal: Calibration, seed: int,
         o = f.observed
         names[f"{o.path}.bias"] = f"{o.series}:{o.field} bias"
         names[f"{o.path}.noise"] = f"{o.series}:{o.field} noise"
-        for day in scenario.sides[o.side].lines[o.line].demand.values:
+        line = scenario.sides[o.side].lines[o.line]
+        field = "attrition" if line.rated else "demand"  # what sets the line's losses
+        for day in getattr(line, field).values:
             if day <= cal.until:
-                names[f"sides.{o.side}.lines.{o.line}.demand.values.{day.isoformat()}"] = f"demand from {day}"
+                names[f"sides.{o.side}.lines.{o.line}.{field}.values.{day.isoformat()}"] = f"{field} from {day}"
     rows = []
     for path, q in iter_quantities(scenario):
         if path in names and q.dist != "point":

@@ -66,7 +66,7 @@ class Layout:
     classes: list[list[str]]          # per line, storage class names in draw order
     suppliers: list[tuple[str, str]]  # (side, supplier name)
     supplier_line: np.ndarray         # [P] index into lines
-    demand: Spread                    # per line, rates → units per step
+    demand: Spread                    # per line, rates → units per step (no columns: losses a share of the field)
     refurbish: Spread                 # per line (no columns where a line has no refurbishment)
     deliveries: Spread                # per supplier, quantities → units per step
     capacity: Spread                  # per line, dated production capacity → units per step
@@ -111,6 +111,7 @@ class Layout:
             coupled_to=self.coupled_to,
             read=np.isin(np.arange(len(self.lines)), self.coupled_to),
             capped=np.array([self.scenario.sides[s].lines[ln].attrition is not None for s, ln in self.lines], dtype=np.bool_),
+            rated=np.array([self.scenario.sides[s].lines[ln].rated for s, ln in self.lines], dtype=np.bool_),
             repairs=np.array([self.scenario.sides[s].lines[ln].repair is not None for s, ln in self.lines], dtype=np.bool_),
             races=np.array(self.races, dtype=np.int64).reshape(-1, 2),
             demand=self.demand.sparse, refurbish=self.refurbish.sparse, deliveries=self.deliveries.sparse,
@@ -132,6 +133,7 @@ class Grid(NamedTuple):
     coupled_to: np.ndarray      # [L] line whose fire drives the line's demand, or -1
     read: np.ndarray            # [L] whether a coupling reads the line's fire
     capped: np.ndarray          # [L] whether the line's losses are capped by an attrition schedule
+    rated: np.ndarray           # [L] whether they are that share of the field (no demand schedule)
     repairs: np.ndarray         # [L] whether the line repairs battle damage
     races: np.ndarray           # [K, 2] lines whose fire ratio is an outcome
     demand: Sparse              # per line
@@ -159,7 +161,7 @@ def layout(scenario: Scenario) -> Layout:
         classes=[list(ln.storage) for ln in found],
         suppliers=suppliers,
         supplier_line=np.array([lines.index((s, sup.line)) for (s, _), sup in zip(suppliers, sups)], dtype=np.int64),
-        demand=_spread([schedule_weights(ln.demand, edges) for ln in found], len(edges) - 1),
+        demand=_spread([schedule_weights(ln.demand, edges) if ln.demand else None for ln in found], len(edges) - 1),
         refurbish=_spread([schedule_weights(ln.refurbish, edges) if ln.refurbish else None for ln in found],
                           len(edges) - 1),
         deliveries=_spread([delivery_weights(sup.deliveries, edges, sup.active) for sup in sups], len(edges) - 1),

@@ -102,6 +102,9 @@ def _check(claim: Claim, sc: Scenario, text: str, document_date: dt.date | None)
                         "production ramp: full capacity over base")
     sentence = claim.quote
     if LOSS.search(sentence) and claim.per:
+        if line.demand is None:
+            return Finding(claim, None, note=f"unmapped: {side_name}/{line_name}'s losses are a share of what it "
+                                             "fields (no demand schedule)")
         low, high, note = _schedule(line.demand, when)
         return _verdict(claim, f"{path}.demand", (low, high), line.demand.per, note)
     if PRODUCE.search(sentence) and line.production is not None and (claim.per or _is_year(claim.date)):

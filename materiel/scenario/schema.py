@@ -106,14 +106,27 @@ class Line(_Strict):
     storage: dict[str, StorageClass] = Field(default_factory=dict, max_length=limits.MAX_CLASSES)
     refurbish: Schedule | None = Field(None, description="Most units drawn from storage per time unit")
     production: Production | None = None
-    demand: Schedule = Field(description="Losses or consumption the front incurs per time unit")
+    demand: Schedule | None = Field(None, description="Losses or consumption the front incurs per time unit "
+                                                      "(without it, `attrition` sets the losses)")
     attrition: Schedule | None = Field(
-        None, description="Most of what the front holds that it loses, as a fraction per time unit: losses are "
-                          "the demand, capped by this share of the units in the field")
+        None, description="The share of what the front holds that it loses, as a fraction per time unit: with "
+                          "`demand`, losses are the demand capped by this share; without, losses are this share")
     repair: Repair | None = None
     coupling: Coupling | None = None
     observed: list[Observation] = Field(default_factory=list,
                                         description="Observed series of this line's losses, for calibration")
+
+    @model_validator(mode="after")
+    def _losses_given(self) -> Line:
+        if self.demand is None and self.attrition is None:
+            raise ValueError("a line needs `demand` (losses or consumption per time unit) or `attrition` "
+                             "(the share of the field lost per time unit), or both")
+        return self
+
+    @property
+    def rated(self) -> bool:
+        """Whether the line's losses are a share of what it fields (`attrition` without `demand`)."""
+        return self.demand is None
 
 
 class Delivery(_Strict):

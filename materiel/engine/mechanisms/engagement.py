@@ -1,13 +1,15 @@
 """Engagement: the front meets the step's demand (losses for equipment, consumption for
 ammunition) from what it holds and what arrives; what it cannot meet is the shortfall.
 
-    demand    = scheduled demand × (fired ÷ planned of the coupled line, previous step)^elasticity
     available = front + arrived (+ repaired, already on the front)
+    planned   = the demand schedule's amount, or, for a line without one, attrition share × available
+    demand    = planned × (fired ÷ planned of the coupled line, previous step)^elasticity
     lost      = min(demand, available, attrition share × available);  front = available − lost
     shortfall = demand − lost
 
 A line without a coupling has a factor of 1; without an attrition schedule, no cap but what is
-available. The coupling reads the other line's previous step, so lines never wait on each other.
+available; without a demand schedule, its losses are a share of what it fields and it is never
+short. The coupling reads the other line's previous step, so lines never wait on each other.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ def draw(lay: Layout, q: Draw, runs: int) -> Pars:
     for i, (s, name) in enumerate(lay.lines):
         line, path = lay.scenario.sides[s].lines[name], f"sides.{s}.lines.{name}"
         front[i] = q(line.front, f"{path}.front")
-        rates += schedule_values(q, line.demand, f"{path}.demand")
+        if line.demand is not None:
+            rates += schedule_values(q, line.demand, f"{path}.demand")
         if line.attrition is not None:
             shares += schedule_values(q, line.attrition, f"{path}.attrition")
         if line.coupling is not None:
@@ -60,15 +63,19 @@ def engage(t, grid, p, c, n, state, x, amount, cap):
     front, fired = state
     T = grid.edges.shape[0] - 1
     for i in range(front.shape[0]):
-        amounts(grid.demand, i * T + t, p.demand, c, n, amount)
+        capped = grid.capped[i]
+        if capped:
+            amounts(grid.attrition, i * T + t, p.attrition, c, n, cap)
+        if grid.rated[i]:
+            for j in range(n):
+                amount[j] = min(cap[j], 1.0) * (front[i, j] + x[ARRIVED, i, j])
+        else:
+            amounts(grid.demand, i * T + t, p.demand, c, n, amount)
         src = grid.coupled_to[i]
         if src >= 0:
             for j in range(n):
                 if fired[src, j] < 1.0:  # 1 ^ e is 1: most steps
                     amount[j] *= fired[src, j] ** p.elasticity[c, i, j]
-        capped = grid.capped[i]
-        if capped:
-            amounts(grid.attrition, i * T + t, p.attrition, c, n, cap)
         for j in range(n):
             demand = amount[j]
             available = front[i, j] + x[ARRIVED, i, j]
@@ -87,29 +94,35 @@ def engage(t, grid, p, c, n, state, x, amount, cap):
 
 
 def stock_flow(lay: Layout, d, i: int) -> list[Variable]:
-    """Line i's demand (a per-step table, times the coupled line's fire), the front stock, what it
-    loses or cannot meet, and, for a line that couplings read, its fire of the step before."""
+    """Line i's demand (a per-step table, or a share of what it fields, times the coupled line's fire),
+    the front stock, what it loses or cannot meet, and, for a line that couplings read, its fire of
+    the step before."""
     side, name = lay.lines[i]
     line = lay.scenario.sides[side].lines[name]
     v = lambda *parts: ident(side, name, *parts)  # noqa: E731
     L, T = len(lay.lines), lay.steps
-    scheduled = per_step(over_steps(lay.grid.demand, L, T, d.engagement.demand)[:, i])
-    src = int(lay.coupled_to[i])
+    inflows = tuple(transit.arriving(lay, d, i)) + ((v("repaired"),) if d.repair.fraction[0, i, 0] > 0 else ())
+    available = call("+", v("front"), *inflows) if inflows else Ref(v("front"))
     out: list[Variable] = []
+    if lay.grid.capped[i]:
+        out.append(Aux(v("attrition"), per_step(over_steps(lay.grid.attrition, L, T, d.engagement.attrition)[:, i]),
+                       "Share of the field lost in the step" + ("" if line.rated else " at most")))
+        share = call("*", call("min", v("attrition"), 1.0), available)
+    if line.rated:
+        planned, what = share, "the attrition share of what it fields"
+    else:
+        planned, what = per_step(over_steps(lay.grid.demand, L, T, d.engagement.demand)[:, i]), "scheduled"
+    src = int(lay.coupled_to[i])
     if src >= 0:
-        out += [Aux(v("planned"), scheduled, f"Demand at the opposing side's full fire ({line.unit})"),
+        out += [Aux(v("planned"), planned, f"Demand at the opposing side's full fire: {what} ({line.unit})"),
                 Flow(v("demand"), call("*", v("planned"), call("^", ident(*lay.lines[src], "fired_before"),
                                                                float(d.engagement.elasticity[0, i, 0]))),
                      f"Losses or consumption the front incurs: planned × (opposing fire ÷ its plan)^elasticity ({line.unit})")]
     else:
-        out.append(Flow(v("demand"), scheduled, f"Losses or consumption the front incurs ({line.unit})"))
-    inflows = tuple(transit.arriving(lay, d, i)) + ((v("repaired"),) if d.repair.fraction[0, i, 0] > 0 else ())
-    available = call("+", v("front"), *inflows) if inflows else Ref(v("front"))
+        out.append(Flow(v("demand"), planned, f"Losses or consumption the front incurs: {what} ({line.unit})"))
     lost = call("min", v("demand"), available)
     if lay.grid.capped[i]:
-        out.append(Aux(v("attrition"), per_step(over_steps(lay.grid.attrition, L, T, d.engagement.attrition)[:, i]),
-                       "Most of the field lost in the step (a share)"))
-        lost = call("min", lost, call("*", call("min", v("attrition"), 1.0), available))
+        lost = call("min", lost, share)
     out += [
         Stock(v("front"), float(d.engagement.front[0, i, 0]), inflows=inflows, outflows=(v("lost"),),
               doc=f"In the field ({line.unit})"),
