@@ -7,9 +7,9 @@ the numbers written into `materiel/scenario/builtin/russia-ukraine-2022.yaml`:
   loss claimed by Ukraine's General Staff (GS; daily differences of the cumulative series with
   the official re-counts taken out) is the *high* end; the same rate times Oryx's share of the
   GS count in that calendar year (visually confirmed losses, a lower bound) is the *low* end.
-* Russian personnel: GS quarterly rates; the low end is GS × the ratio of a Western estimate to
-  the GS count at the same date (US intelligence, Dec 2023), the high end GS (× Burns's Jul 2022
-  ratio for 2022, which was above the GS count).
+* Russian personnel (printed, not a schedule: the line's losses are a share of the troops it
+  fields): GS quarterly rates, and the ratio of Western estimates to the GS count at the same date
+  (US intelligence, Dec 2023; Burns, Jul 2022), which the series' bias prior cites.
 * Ukrainian tank and AFV losses from Oryx's per-loss records (scarnecchia), by year recorded, and
   Russian tanks and AFVs captured by Ukraine (Oryx change log), by year.
 * Donor tanks and IFVs from the Kiel Institute's weapons table.
@@ -292,14 +292,6 @@ def main(argv: list[str] | None = None) -> None:
             sources += ", barrels-2024" if line in WEAR_PER_DAY else ""
             print(yaml_schedule(line, info["rows"], sources, note, modes=True))
             print()
-        low = pers["checks"]["us-intel-2023"][2]
-        high = pers["checks"]["burns-2022"][2]
-
-        def pnote(a, b):
-            hi = f"GS x {high:.2f} (Burns Jul 2022)" if a.year == 2022 else "GS"
-            return f"derive_demand.py {a}..{b}: low GS x {low:.3f} (US intel Dec 2023), high {hi}"
-        print(yaml_schedule("personnel", pers["rows"], "gs-series, us-intel-2023, burns-2022", pnote))
-        print()
         for line, rows in ukraine_rates(data).items():
             def unote(a, b):
                 return f"derive_demand.py {a}..{b}: Oryx losses recorded per day (low, likely); high x {UKR_HIGH} (judgement)"

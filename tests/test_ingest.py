@@ -275,11 +275,11 @@ def test_cli_check_maps_the_seed_claims():
     by_unit = {f["claim"]["unit"]: f for f in json.loads(done.stdout)["findings"]}
     assert by_unit["times"]["path"] == "sides.russia.lines.shells.production.multiplier"
     assert by_unit["times"]["verdict"] == "contains"
-    assert by_unit["soldiers"]["path"] == "sides.russia.lines.personnel.demand"
-    assert by_unit["soldiers"]["verdict"] in ("contains", "narrower", "overlaps", "contradicts")
+    # personnel losses are a share of the troops fielded: no schedule of amounts to compare with
+    assert by_unit["soldiers"]["path"] is None and "share of what it fields" in by_unit["soldiers"]["note"]
     assert by_unit["facilities"]["path"] is None  # listed, not dropped
     table = run_cli("ingest", str(folder / "seed-004.txt"), "--check")
-    assert "contains" in table.stdout and "Unmapped (1)" in table.stdout
+    assert "contains" in table.stdout and "Unmapped (2)" in table.stdout
     yaml_file = ROOT / "materiel" / "scenario" / "builtin" / "russia-ukraine-2022.yaml"
     named = run_cli("ingest", str(folder / "seed-004.txt"), "--check", str(yaml_file), "--json", "-")
     assert named.returncode == 0, named.stderr
