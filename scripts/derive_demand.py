@@ -3,7 +3,8 @@
 Reads the public datasets in the shared data folder (see its SOURCES.md) and prints, per line,
 the numbers written into `materiel/scenario/builtin/russia-ukraine-2022.yaml`:
 
-* Russian equipment losses (tanks, AFVs, artillery, MRLs): for each quarter, the average daily
+* Russian equipment losses (artillery and MRLs as schedules; tanks and AFVs printed only, their
+  losses being a share of the field): for each quarter, the average daily
   loss claimed by Ukraine's General Staff (GS; daily differences of the cumulative series with
   the official re-counts taken out) is the *high* end; the same rate times Oryx's share of the
   GS count in that calendar year (visually confirmed losses, a lower bound) is the *low* end.
@@ -31,6 +32,10 @@ import pandas as pd
 DEFAULT_DATA = Path(os.environ.get("MATERIEL_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 START = pd.Timestamp("2022-02-24")
 LAST = pd.Timestamp("2025-06-30")  # last observation in the data copies
+
+# Lines whose losses are a share of what they field (no demand schedule): their quarterly rates
+# are printed, not written as schedules.
+SHARE_OF_FIELD = {"tanks", "afv"}
 
 # GS column → Oryx (mauforonda log) categories counted as the same line.
 LINES = {
@@ -276,6 +281,8 @@ def main(argv: list[str] | None = None) -> None:
     pers = personnel(data)
     if args.yaml:
         for line, info in eq.items():
+            if line in SHARE_OF_FIELD:
+                continue
             def note(a, b, line=line, info=info):
                 y = year_of(pd.Timestamp(a))
                 text = f"derive_demand.py {a}..{b}: high GS, low GS x {info['ratios'][y][0]:.2f} (Oryx/GS {y})"
