@@ -18,7 +18,7 @@ from materiel.scenario.schema import Scenario, StorageClass
 
 
 def without(sc: Scenario, field: str) -> Scenario:
-    """The scenario with `field` (repair, attrition or coupling) removed from every line."""
+    """The scenario with `field` (repair or coupling) removed from every line."""
     sides = {s: side.model_copy(update={"lines": {n: ln.model_copy(update={field: None}) for n, ln in side.lines.items()}})
              for s, side in sc.sides.items()}
     return sc.model_copy(update={"sides": sides})
@@ -69,8 +69,7 @@ def row(name: str, ens) -> str:
 def main(runs: int = 10_000) -> None:
     sc = mt.load_scenario("russia-ukraine-2022")
     variants = [("built-in (every mechanism)", sc), ("without repair", without(sc, "repair")),
-                ("without the attrition cap", without(sc, "attrition")), ("without coupling", without(sc, "coupling")),
-                ("AFV storage as one class", one_afv_class(sc))]
+                ("without coupling", without(sc, "coupling")), ("AFV storage as one class", one_afv_class(sc))]
     print("| variant | tank storage runs out, P50 (P) | tank supply 2024 | tanks fielded 1 Feb 2024 "
           "| AFV storage runs out, P50 (P) | AFV supply 2024 | shell ratio Mar 2024 | shell ratio Dec 2024 "
           "| race: ratio crosses 1 |")

@@ -95,6 +95,19 @@ def test_scaling_demand_from_a_date_scales_it_from_that_day():
     assert varied.what_if == ["scale demand of a/* by 0.5 from 2024-01-05 (hypothesis)"]
 
 
+def test_scaling_the_demand_of_a_line_losing_a_share_of_its_field_scales_that_share():
+    """A line with no demand schedule loses 10% of its field a day; "demand × 0.5" from day 5 halves
+    the share from then: 100 → … 65.61 after four days at 10%, then 5% a day."""
+    sc = Scenario.model_validate({"name": "d", "draft": True, "start": "2024-01-01", "horizon": "2024-01-06", "step": "day",
+                                  "sides": {"a": {"lines": {"x": {"front": 100, "attrition": {
+                                      "per": "day", "values": {"2024-01-01": 0.1}}}}}}})
+    text = yaml.safe_dump(sc.model_dump(mode="json", by_alias=True, exclude_defaults=True))
+    varied = vary(parse(text, "d"), [from_flag("scale", "demand of a/* by 0.5 from 2024-01-05")]).scenario
+    assert varied.sides["a"].lines["x"].attrition.scale[0].by == 0.5
+    lost = simulate(varied, runs=1, keep=1).trajectories["lost"][0, :, 0]
+    np.testing.assert_allclose(lost, [10, 9, 8.1, 7.29, 0.05 * 65.61, 0.05 * 65.61 * 0.95])
+
+
 def test_set_and_scale_a_quantity_and_the_mistakes_people_make():
     v = vary(load(BASE), [from_flag("set", "sides.russia.lines.tanks.front={low: 2000, high: 2600}"),
                           from_flag("scale", "multiplier of russia/shells by 2", ("rusi-2024-02",))]).scenario

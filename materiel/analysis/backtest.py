@@ -61,7 +61,7 @@ PATHS_PER_RUN = 8
 # The model forecast's settings, chosen on cutoffs up to 2024-06-30 (docs/backtest.md): the
 # half-life of its calibration's periods, and its spread in log, at least this × `lead_spread`.
 MODEL_HALF_LIFE = 20
-MODEL_SPREAD = 0.75
+MODEL_SPREAD = 0.5
 INTERVALS = {"p10_p90": (0.1, 0.9), "p5_p95": (0.05, 0.95)}
 QUANTILES = {"p5": 0.05, "p10": 0.1, "p50": 0.5, "p90": 0.9, "p95": 0.95}
 METHODS = ("model", "extrapolation", "persistence")

@@ -102,7 +102,7 @@ def backtest(
                                                    "weight in the extrapolation's calibration halves with age")] = None,
     model_half_life: Annotated[Optional[float], typer.Option(min=1, show_default="20", help="Days over which a "
                                "period's weight in the model forecast's calibration halves with age")] = None,
-    model_spread: Annotated[Optional[float], typer.Option(min=0, show_default="0.75", help="The model forecast's "
+    model_spread: Annotated[Optional[float], typer.Option(min=0, show_default="0.5", help="The model forecast's "
                             "spread in log, at least this × the series' past misses over the lead")] = None,
     sequential: Annotated[bool, typer.Option(help="Calibrate the model forecast's lines whose weights collapse "
                                                   "by SMC rather than tempering alone")] = True,

@@ -4,8 +4,10 @@ The vocabulary, as a YAML overlay's `interventions:` items and as command-line f
 
     {set: PATH, to: QUANTITY}                        --set PATH=QUANTITY
     {scale: demand, of: russia/*, by: 0.67,          --scale "demand of russia/* by 0.67 from 2025-07-01"
-     from: 2025-07-01, until: DATE}                  (demand or refurbish: a dated factor on the schedule;
-                                                      production or multiplier: the quantity scaled)
+     from: 2025-07-01, until: DATE}                  (demand or refurbish: a dated factor on the schedule —
+                                                      on a line whose losses are a share of its field, on
+                                                      that share; production or multiplier: the quantity
+                                                      scaled)
     {stop: russia/north-korea, from: 2025-01-01}     --stop "russia/north-korea from 2025-01-01"
     {start: ukraine/czech-initiative, from: DATE}    --start "ukraine/czech-initiative from DATE"
 
@@ -172,10 +174,13 @@ def _scale(doc: dict, iv: Intervention, origin: str) -> None:
         raise InputError(Problem(origin, message=f"{iv.target!r} matches no SIDE/LINE of the scenario"))
     for s, name, line in lines:
         if iv.what in SCHEDULES:
-            if line.get(iv.what) is None:
+            field = iv.what
+            if field == "demand" and line.get("demand") is None:
+                field = "attrition"  # losses a share of the field: that share is their intensity
+            if line.get(field) is None:
                 continue  # e.g. a line without refurbishment: nothing to scale
             scaling = {"by": iv.value, **({"from": iv.start} if iv.start else {}), **({"until": iv.until} if iv.until else {})}
-            line[iv.what].setdefault("scale", []).append(_cited(scaling, iv))
+            line[field].setdefault("scale", []).append(_cited(scaling, iv))
         else:
             if iv.start or iv.until:
                 raise InputError(Problem(origin, message=f"{iv.what} is not a dated schedule: 'from' and 'until' "

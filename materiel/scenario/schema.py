@@ -229,7 +229,7 @@ def iter_what_ifs(scenario: Scenario):
     """Yield (path, change) for every dated what-if change: schedules' `scale` items and suppliers' `active`."""
     for s, side in scenario.sides.items():
         for name, line in side.lines.items():
-            for field in ("demand", "refurbish"):
+            for field in ("demand", "attrition", "refurbish"):
                 schedule = getattr(line, field)
                 for k, scaling in enumerate(schedule.scale if schedule else ()):
                     yield f"sides.{s}.lines.{name}.{field}.scale.{k}", scaling
