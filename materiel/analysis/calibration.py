@@ -240,8 +240,9 @@ def calibrated_quantities(scenario: Scenario, cal: Calibration, seed: int,
     """Prior and posterior quantiles of the uncertain quantities the observations inform.
 
     These are, per calibrated line, its demand schedule's points up to `until` (its attrition
-    schedule's, where that sets its losses) and the bias and noise of each series used. The prior is the seed's hashed draws; the posterior, the runs'
-    values (moved ones where `cal.uniforms` names them) under the weights.
+    schedule's, where that sets its losses) and the bias and noise of each series used. The prior
+    is the seed's hashed draws; the posterior, the runs' values (moved ones where `cal.uniforms`
+    names them) under the weights.
     """
     runs = np.arange(len(cal.weights))
     uniform = np.full(len(runs), 1.0 / len(runs))

@@ -4,9 +4,9 @@ A claim maps to a side (the one its sentence or paragraph names), a line (by uni
 line counted in shells; soldiers → the personnel line; a multiplier → the line its sentence names,
 else the one whose notes share most words with it) and a quantity by what the sentence says:
 losses or fire → `demand` at the claim's date (the article's date if the claim has none; the
-whole schedule if neither; nothing for a line whose losses are a share of its field), production → the capacity `production` ramps to at that date,
-"increased N times" → `production.multiplier`, workers at the start → `workforce.initial`,
-later → `workforce.pool`. Rates are converted to the quantity's own `per`. A claim's qualifier
+whole schedule if neither; nothing for a line whose losses are a share of its field),
+production → the capacity `production` ramps to at that date, "increased N times" →
+`production.multiplier`, workers at the start → `workforce.initial`, later → `workforce.pool`. Rates are converted to the quantity's own `per`. A claim's qualifier
 widens it ("over 1,300" is [1,300, ∞), "about" ±10 %, "nearly" the 10 % below). The verdict
 compares that interval with the quantity's range: `contains` (the scenario's range holds the
 claim), `narrower` (the scenario's range lies inside the claim's), `overlaps`, or `contradicts`
