@@ -88,13 +88,16 @@ def line(draw, horizon_days: int):
 
 
 @st.composite
-def scenario_doc(draw):
+def scenario_doc(draw, race=False):
+    """A scenario; with `race`, of two sides whose first lines each follow a line of the other side
+    (so there is a race of fires), the second side's lines named apart from the first's or not."""
     step = draw(st.sampled_from(["day", "week", "month"]))
     horizon_days = {"day": draw(st.integers(1, 60)), "week": draw(st.integers(7, 300)),
                     "month": draw(st.integers(28, 900))}[step]
     sides = {}
-    for s in range(draw(st.integers(1, 2))):
-        lines = {f"l{i}": draw(line(horizon_days)) for i in range(draw(st.integers(1, 3)))}
+    for s in range(2 if race else draw(st.integers(1, 2))):
+        prefix = "m" if race and s == 1 and draw(st.booleans()) else "l"
+        lines = {f"{prefix}{i}": draw(line(horizon_days)) for i in range(draw(st.integers(1, 3)))}
         side = {"lines": lines}
         if draw(st.booleans()):
             side["workforce"] = {"initial": draw(quantity(0, 5000)), "pool": draw(quantity(0, 20000)),
@@ -116,8 +119,8 @@ def scenario_doc(draw):
         sides[f"s{s}"] = side
     if len(sides) == 2:  # couplings: a line's demand follows a line of the other side
         for own, other in (("s0", "s1"), ("s1", "s0")):
-            for name, doc in sides[own]["lines"].items():
-                if draw(st.integers(0, 2)) == 0:
+            for k, doc in enumerate(sides[own]["lines"].values()):
+                if (race and k == 0) or draw(st.integers(0, 2)) == 0:
                     doc["coupling"] = {"side": other, "line": draw(st.sampled_from(sorted(sides[other]["lines"]))),
                                        "elasticity": draw(quantity(0, 2, bounded=True))}
     return {"name": "random", "draft": True, "start": START, "horizon": START + dt.timedelta(days=horizon_days),

@@ -18,7 +18,7 @@ from engine_runs import engine_block, starting_stocks
 from materiel.engine.draws import draw_bytes, sample_draws
 from materiel.engine.layout import layout
 from materiel.engine.runner import outcome
-from materiel.engine.scalars import FIELDS
+from materiel.engine.scalars import FIELDS, NEVER
 from materiel.engine.variables import VARIABLES
 from materiel.scenario.schema import Scenario
 from materiel.simulation import simulate
@@ -43,6 +43,22 @@ def test_engine_matches_reference(doc, seed):
             expected = np.array(ref["workforce"][s])
             got = block.workforce[r, :, k]
             np.testing.assert_allclose(np.where(np.isinf(got), np.nan, got), expected, rtol=1e-9, atol=1e-7)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=scenario_doc(race=True), seed=st.integers(0, 2**31))
+def test_a_race_crosses_in_the_first_step_its_lead_changes_hands(doc, seed):
+    """Each run's crossing step, as the engine reduces it on the way, is the first step after the
+    first in which the side ahead (fired more, or as much) is not the side ahead at the start, in
+    the run's own trajectories; NEVER if there is none."""
+    sc = Scenario.model_validate(doc)
+    lay, block = engine_block(sc, seed, RUNS)
+    assert lay.races
+    for k, (a, b) in enumerate(lay.races):
+        ahead = block.lines["lost"][:, :, a] >= block.lines["lost"][:, :, b]  # [runs, T], float64 as in the engine
+        changed = ahead != ahead[:, :1]  # False in the first step
+        expected = np.where(changed.any(axis=1), changed.argmax(axis=1), NEVER)
+        np.testing.assert_array_equal(block.scalars.crossed[:, k], expected)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

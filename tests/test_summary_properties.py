@@ -3,7 +3,9 @@
 Run-out quantiles: P10 <= P50 <= P90; a quantile that falls among runs whose storage outlasts the
 horizon is "after horizon" (None, null in JSON) and so is every higher one; no date lies past the
 horizon; a line with no storage has no probability and no dates; and each quantile is the date by
-which that share of runs has run out, worked out here from the per-run dates.
+which that share of runs has run out, worked out here from the per-run dates. The race of fires
+likewise: its crossing's probability and dates from the per-run crossing steps, who leads at the
+start, and the fire ratio's quantiles per step within the kept runs' ratios.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from materiel.analysis.outcomes import QUANTILES
+from materiel.engine.scalars import NEVER
 from materiel.report import html
 from materiel.report.document import summary_document
-from materiel.report.terminal import summary_table
+from materiel.report.terminal import race_text, summary_table
 from materiel.scenario.loading import LoadedScenario
 from materiel.scenario.schema import Scenario
 from materiel.simulation import simulate
@@ -74,7 +77,45 @@ def check_ensemble(ens) -> dict:
             assert got == sorted(got)
             assert values.min() - 1e-6 * abs(values.min()) - 1e-6 <= got[0]
             assert got[-1] <= values.max() + 1e-6 * abs(values.max()) + 1e-6
+    check_races(ens, doc)
     return doc
+
+
+def check_races(ens, doc: dict) -> None:
+    """Each race's numbers in the API and the JSON, worked out from the per-run crossing steps and the
+    kept runs' trajectories."""
+    sc, lay = ens.layout.scenario, ens.layout
+    assert len(doc.get("races", [])) == len(lay.races) == len(ens.races())
+    labels, lost = lay.line_labels(), ens.trajectories["lost"].astype(np.float64)
+    for k, ((a, b), race, row) in enumerate(zip(lay.races, ens.races(), doc.get("races", []))):
+        assert (row["first"], row["second"]) == (race.first, race.second) == (labels[a], labels[b])
+        crossed = ens.scalars.crossed[:, k]
+        assert row["crossing"]["probability"] == pytest.approx((crossed != NEVER).mean(), abs=1e-6)
+        dates = pd.Series(pd.to_datetime(np.where(crossed == NEVER, None, ens.step_end(np.maximum(crossed, 0)))))
+        shown = [race.quantiles[q] for q in QUANTILES]
+        assert shown == [expected_runout(dates, q) for q in QUANTILES]
+        assert [row["crossing"][key] for key in KEYS] == [d and d.isoformat() for d in shown]
+        dated = [d for d in shown if d is not None]
+        assert dated == shown[:len(dated)] and dated == sorted(dated)  # "after horizon" only at the top
+        first_step_end = ens.step_end(np.array([0]))[0].astype(dt.date)
+        assert all(first_step_end < d <= sc.horizon for d in dated)  # the first step sets the lead
+        assert row["crossing"]["probability"] > 0 or shown == [None] * len(shown)
+        ratio = row["ratio"]
+        assert ratio["kept_runs"] == ens.kept and ratio["dates"] == [d.isoformat() for d in lay.edges[:-1]]
+        if not ens.kept:
+            assert row["first_ahead_at_start"] is None
+            continue
+        assert row["first_ahead_at_start"] == pytest.approx((lost[:, 0, a] >= lost[:, 0, b]).mean(), abs=1e-6)
+        fired = lost[:, :, b] > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_run = np.where(fired, lost[:, :, a] / lost[:, :, b], np.nan)  # [kept, T]
+        got = np.array([[np.nan if v is None else v for v in ratio[key]] for key in KEYS])  # [Q, T]
+        assert (np.isnan(got) == ~fired.any(axis=0)).all()  # a ratio where some kept run's second side fired
+        for t in np.flatnonzero(fired.any(axis=0)):
+            low, high = np.nanmin(per_run[:, t]), np.nanmax(per_run[:, t])
+            tol = 1e-6 * max(abs(high), 1.0)
+            assert low - tol <= got[0, t] and got[-1, t] <= high + tol
+            assert (np.diff(got[:, t]) >= -tol).all()
 
 
 def terminal_text(doc: dict) -> str:
@@ -98,6 +139,20 @@ def check_terminal(doc: dict) -> None:
     assert shown == dates | {doc["horizon"]}, text  # the title names the horizon
 
 
+def check_race_text(doc: dict) -> None:
+    """The terminal's sentence per race names the two fires and shows the crossing as the document has it."""
+    sentences = race_text(doc).plain.splitlines()
+    assert len(sentences) == len(doc.get("races", []))
+    for sentence, race in zip(sentences, doc.get("races", [])):
+        c = race["crossing"]
+        assert f"{race['first']} ÷ {race['second']}" in sentence
+        if c["probability"] == 0:
+            assert "never by the horizon" in sentence
+        else:
+            assert f"in {c['probability']:.0%} of runs" in sentence
+            assert all(f"{k.upper()} {c[k] or 'after horizon'}" in sentence for k in ("p10", "p50", "p90"))
+
+
 def ensemble_of(doc: dict, seed: int, runs: int):
     return simulate(Scenario.model_validate(doc), runs=runs, seed=seed)
 
@@ -107,6 +162,30 @@ def ensemble_of(doc: dict, seed: int, runs: int):
 def test_run_summary_numbers_hold_on_random_scenarios(doc, seed, runs):
     summary = check_ensemble(ensemble_of(doc, seed, runs))
     check_terminal(summary)
+    check_race_text(summary)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=scenario_doc(race=True), seed=st.integers(0, 2**31), runs=st.integers(1, 120))
+def test_race_numbers_hold_on_random_two_sided_scenarios(doc, seed, runs):
+    summary = check_ensemble(ensemble_of(doc, seed, runs))
+    assert summary["races"]
+    check_race_text(summary)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=scenario_doc(race=True), seed=st.integers(0, 2**31))
+def test_report_shows_every_race(doc, seed):
+    """Whether or not the two sides field a line of the same name."""
+    ens = ensemble_of(doc, seed, 40)
+    summary = check_ensemble(ens)
+    page = html.render(ens, LoadedScenario(ens.layout.scenario, "", "<random>"), "materiel run", "runs",
+                       dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+    for race in summary["races"]:
+        c = race["crossing"]
+        assert f"{race['first']} ÷ {race['second']}" in page
+        for k in ("p10", "p50", "p90"):
+            assert c["probability"] == 0 or (html._day(dt.date.fromisoformat(c[k])) if c[k] else "after the horizon") in page
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])

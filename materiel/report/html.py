@@ -39,11 +39,11 @@ def render(ens: Ensemble, loaded: LoadedScenario, command: str, outcomes_kind: s
     doc = summary_document(ens, sc.name)
     pairs = series.shared_lines(ens)
     sections = [_side_section(ens, side) for side in ens.layout.sides]
-    if pairs:
+    if pairs or doc.get("races"):
         sections.append(_versus_section(ens, pairs, doc.get("races", [])))
     toc = [("glance", "At a glance"), ("table", "Headline numbers")]
     toc += [(f"side-{s}", style.name(s)) for s in ens.layout.sides]
-    toc += [("versus", "Sides compared")] if pairs else []
+    toc += [("versus", "Sides compared")] if pairs or doc.get("races") else []
     toc += [("sources", "Sources"), ("reproduce", "Reproduce")]
     template = Template(resources.files("materiel.report").joinpath("templates/report.html").read_text("utf-8"))
     return template.substitute(
@@ -206,9 +206,10 @@ def _side_section(ens: Ensemble, side: str) -> str:
 
 
 def _versus_section(ens: Ensemble, pairs: list[series.Pair], races: list[dict]) -> str:
-    parts = ['<section id="versus"><h2>Sides compared</h2>',
-             '<p class="note">Where both sides field the same category. Ratio per run and step, then P10/P50/P90 '
-             'across runs; gaps where the second side lost or fired none.</p>']
+    parts = ['<section id="versus"><h2>Sides compared</h2>']
+    if pairs:
+        parts.append('<p class="note">Where both sides field the same category. Ratio per run and step, then '
+                     'P10/P50/P90 across runs; gaps where the second side lost or fired none.</p>')
     for race in races:
         c = race["crossing"]
         day = {k: _day(c[k]) if c[k] else "after the horizon" for k in ("p10", "p50", "p90")}
