@@ -17,6 +17,7 @@ from materiel.analysis.backtest import (
     Forecast,
     backtest,
     carried_on,
+    pooled,
     score,
     score_normal,
     truncated,
@@ -173,6 +174,51 @@ def test_normal_forecast_quantiles_are_ordered_and_coverage_agrees(mean, sd, y):
     assert s["p10_p90"] == (s["p10"] <= y <= s["p90"]) and s["p5_p95"] == (s["p5"] <= y <= s["p95"])
 
 
+@st.composite
+def scored_rows(draw):
+    """Back-test rows as `evaluate` writes them, with only what `pooled` reads: an observed total and,
+    per method, whether its intervals held it and its CRPS (scaled by the total where there is one)."""
+    rows = []
+    for _ in range(draw(st.integers(1, 40))):
+        y = draw(st.sampled_from([0.0, 1.0, 250.0, 1e5]))
+        row = {"observed": y}
+        for method in METHODS:
+            crps = draw(st.sampled_from([0.0, 0.5, 3.0, 40.0]))  # few values: ties with persistence happen
+            row[method] = {"p10_p90": draw(st.booleans()), "p5_p95": draw(st.booleans()), "crps": crps,
+                           "crps_scaled": crps / y if y > 0 else None}
+        rows.append(row)
+    return rows
+
+
+@settings(max_examples=200, deadline=None)
+@given(scored_rows())
+def test_pooled_scores_are_the_rows_counted(rows):
+    """Coverage, mean scaled CRPS, the share below persistence (a tie is not below) and its ratio,
+    and each target met or missed, worked out here in whole numbers where they can be."""
+    pool, n = pooled(rows), len(rows)
+    assert pool["forecasts"] == n
+    base = [r["persistence"]["crps_scaled"] for r in rows if r["observed"] > 0]
+    for method in METHODS:
+        got = pool[method]
+        held = sum(r[method]["p10_p90"] for r in rows)
+        assert got["p10_p90"] == pytest.approx(held / n)
+        assert got["p5_p95"] == pytest.approx(sum(r[method]["p5_p95"] for r in rows) / n)
+        assert got["targets"]["coverage"] == (65 * n <= 100 * held <= 95 * n)
+        scaled = [r[method]["crps_scaled"] for r in rows if r["observed"] > 0]
+        assert got["crps_scaled"] == (pytest.approx(np.mean(scaled)) if scaled else None)
+        if method == "persistence":
+            assert got["beats_persistence"] is None and got["crps_ratio"] is None
+            continue
+        wins = sum(r[method]["crps"] < r["persistence"]["crps"] for r in rows)
+        assert got["beats_persistence"] == pytest.approx(wins / n)
+        assert got["targets"]["beats_persistence"] == (3 * wins >= 2 * n)  # two thirds, exactly
+        if scaled and np.mean(base) > 0:
+            assert got["crps_ratio"] == pytest.approx(np.mean(scaled) / np.mean(base))
+            assert got["targets"]["crps_ratio"] == (got["crps_ratio"] <= 0.9)
+        else:
+            assert got["crps_ratio"] is None and not got["targets"]["crps_ratio"]
+
+
 def test_every_series_and_cutoff_has_all_three_methods(cli, tmp_path):
     folder = write_series(tmp_path / "gs", planted_counts())
     out = tmp_path / "bt.json"
@@ -186,6 +232,11 @@ def test_every_series_and_cutoff_has_all_three_methods(cli, tmp_path):
                                                                                  ("2024-06-30", True)]
     for pool in (doc["pooled"], *doc["by_cutoff"].values(), *doc["by_series"].values()):
         assert set(METHODS) <= set(pool)
+    assert doc["pooled"] == pooled(doc["rows"])  # the JSON's scores are its rows' (test above)
+    for c, pool in doc["by_cutoff"].items():
+        assert pool == pooled([r for r in doc["rows"] if r["cutoff"] == c])
+    for s, pool in doc["by_series"].items():
+        assert pool == pooled([r for r in doc["rows"] if r["series"] == s])
     assert all(method in done.stdout for method in METHODS)
     assert ("too thin" in done.stderr) == any(r["thin"] for r in doc["rows"])
 
