@@ -238,6 +238,8 @@ def test_every_series_and_cutoff_has_all_three_methods(cli, tmp_path):
     for s, pool in doc["by_series"].items():
         assert pool == pooled([r for r in doc["rows"] if r["series"] == s])
     assert all(method in done.stdout for method in METHODS)
+    n, beats = doc["pooled"]["forecasts"], doc["pooled"]["model"]["beats_persistence"]
+    assert f"{beats:.0%} ({round(beats * n)} of {n})" in done.stdout  # the share below persistence, counted
     assert ("too thin" in done.stderr) == any(r["thin"] for r in doc["rows"])
 
 

@@ -173,7 +173,8 @@ def backtest_tables(doc: dict) -> list[Table]:
             scores.add_row(name if k == 0 else "", method,
                            f"{m['p10_p90']:.0%}" + (f" {_tick(met['coverage'])}" if final else ""),
                            f"{m['p5_p95']:.0%}", _num(m["crps_scaled"]),
-                           "" if naive else f"{m['beats_persistence']:.0%}"
+                           "" if naive else f"{m['beats_persistence']:.0%} "
+                           f"({round(m['beats_persistence'] * pool['forecasts'])} of {pool['forecasts']})"
                            + (f" {_tick(met['beats_persistence'])}" if final else ""),
                            "" if naive else _num(m["crps_ratio"]) + (f" {_tick(met['crps_ratio'])}" if final else ""),
                            end_section=k == len(METHODS) - 1)
