@@ -7,10 +7,13 @@ import json
 import numpy as np
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import materiel as mt
 from conftest import needs_chromium, offline_page
-from materiel.analysis.comparison import paired
+from strategies import scenario_doc
+from materiel.analysis.comparison import WORSE, paired, per_run
 from materiel.engine.draws import sample_draws
 from materiel.engine.layout import layout
 from materiel.errors import InputError
@@ -66,6 +69,32 @@ def test_inserting_an_unrelated_delivery_leaves_every_other_draw_alone():
     assert reached == {("russia", "shells"), ("ukraine", "tanks"), ("ukraine", "afv")}  # coupled to Russia's fire
     untouched = rows[[key not in reached for key in zip(rows.side, rows.line)]]
     assert len(untouched) and (untouched[["diff_p10", "diff_p50", "diff_p90", "p_worse", "p_better"]] == 0).all().all()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=scenario_doc(), factor=st.sampled_from([1.0, 0.5, 3.0]), pick=st.integers(0, 5),
+       seed=st.integers(0, 2**31))
+def test_paired_numbers_on_random_scenarios_and_lines_a_change_cannot_reach(doc, factor, pick, seed):
+    """Scaling one line's demand: each row's numbers are its per-run differences' (a quantile is one
+    of them, ordered; worse and better are the shares of runs so), lines the change cannot reach
+    differ in no run, and a factor of 1 changes nothing anywhere."""
+    base = Scenario.model_validate(doc)
+    lines = sorted((s, n) for s, sd in base.sides.items() for n in sd.lines)
+    side, line = lines[pick % len(lines)]
+    text = yaml.safe_dump(base.model_dump(mode="json", by_alias=True, exclude_defaults=True))
+    varied = vary(parse(text, "random"), [from_flag("scale", f"demand of {side}/{line} by {factor}")]).scenario
+    a, b = simulate(base, runs=30, seed=seed, keep=0), simulate(varied, runs=30, seed=seed, keep=0)
+    rows, pa, pb = paired(a, b), per_run(a), per_run(b)
+    reached = reach(base, (side, line)) if factor != 1.0 else set()
+    for r in rows.itertuples():
+        d = pb[r.side, r.line, r.outcome] - pa[r.side, r.line, r.outcome]
+        d = d[~np.isnan(d)]
+        shown = [r.diff_p10, r.diff_p50, r.diff_p90]
+        assert shown == sorted(shown) and set(shown) <= set(d.tolist())
+        assert r.p_worse == pytest.approx(np.mean(WORSE[r.outcome] * d > 0))
+        assert r.p_better == pytest.approx(np.mean(WORSE[r.outcome] * d < 0)) and r.p_worse + r.p_better <= 1
+        if (r.side, r.line) not in reached:
+            assert (d == 0).all() and r.p_worse == r.p_better == 0, (r.side, r.line, r.outcome)
 
 
 def test_a_scenario_compared_with_itself_differs_nowhere():
