@@ -39,9 +39,10 @@ def render(ens: Ensemble, loaded: LoadedScenario, command: str, outcomes_kind: s
     doc = summary_document(ens, sc.name)
     pairs = series.shared_lines(ens)
     sections = [_side_section(ens, side) for side in ens.layout.sides]
-    compared = bool(pairs or doc.get("races"))  # a race is shown even where no category is on both sides
+    races = doc.get("races", [])
+    compared = bool(pairs or races)  # a race is shown even where no category is on both sides
     if compared:
-        sections.append(_versus_section(ens, pairs, doc.get("races", [])))
+        sections.append(_versus_section(ens, pairs, races))
     toc = [("glance", "At a glance"), ("table", "Headline numbers")]
     toc += [(f"side-{s}", style.name(s)) for s in ens.layout.sides]
     toc += [("versus", "Sides compared")] if compared else []
