@@ -113,6 +113,7 @@ class Layout:
             capped=np.array([self.scenario.sides[s].lines[ln].attrition is not None for s, ln in self.lines], dtype=np.bool_),
             rated=np.array([self.scenario.sides[s].lines[ln].rated for s, ln in self.lines], dtype=np.bool_),
             repairs=np.array([self.scenario.sides[s].lines[ln].repair is not None for s, ln in self.lines], dtype=np.bool_),
+            scheduled=np.isin(np.arange(len(self.lines)), self.capacity.owner),
             races=np.array(self.races, dtype=np.int64).reshape(-1, 2),
             demand=self.demand.sparse, refurbish=self.refurbish.sparse, deliveries=self.deliveries.sparse,
             capacity=self.capacity.sparse, attrition=self.attrition.sparse)
@@ -135,6 +136,7 @@ class Grid(NamedTuple):
     capped: np.ndarray          # [L] whether the line's losses are capped by an attrition schedule
     rated: np.ndarray           # [L] whether they are that share of the field (no demand schedule)
     repairs: np.ndarray         # [L] whether the line repairs battle damage
+    scheduled: np.ndarray       # [L] whether its production capacity has a dated schedule
     races: np.ndarray           # [K, 2] lines whose fire ratio is an outcome
     demand: Sparse              # per line
     refurbish: Sparse           # per line

@@ -4,6 +4,7 @@ ammunition) from what it holds and what arrives; what it cannot meet is the shor
     available = front + arrived (+ repaired, already on the front)
     planned   = the demand schedule's amount, or, for a line without one, attrition share × available
     demand    = planned × (fired ÷ planned of the coupled line, previous step)^elasticity
+                (the power as exp(elasticity × log fired), engine/power.py: it vectorises)
     lost      = min(demand, available, attrition share × available);  front = available − lost
     shortfall = demand − lost
 
@@ -21,6 +22,7 @@ import numba as nb
 import numpy as np
 
 from materiel.engine.layout import Layout
+from materiel.engine.power import log_unit, power_of_log
 from materiel.engine.mechanisms import Draw, amounts, over_steps, schedule_values, stack, transit
 from materiel.engine.stockflow import Aux, Flow, Ref, Stock, Variable, call, ident, per_step
 from materiel.engine.variables import ARRIVED, DEMAND, FRONT, LOST, SHORTFALL
@@ -51,16 +53,16 @@ def draw(lay: Layout, q: Draw, runs: int) -> Pars:
 
 @nb.njit
 def start(p, c, n):
-    """The state: units in the field [L, n], and each line's fired ÷ planned in the step before [L, n]
-    (1 before the first)."""
-    return p.front[c, :, :n].copy(), np.ones((p.front.shape[1], n))
+    """The state: units in the field [L, n], and the logarithm of each line's fired ÷ planned in the
+    step before [L, n] (0 before the first: fired in full)."""
+    return p.front[c, :, :n].copy(), np.zeros((p.front.shape[1], n))
 
 
 @nb.njit
 def engage(t, grid, p, c, n, state, x, amount, cap):
     """Step t's demand met from the front and what arrived; then each line's fired ÷ planned, which
-    its coupled lines read in the next step."""
-    front, fired = state
+    its coupled lines read in the next step (as its logarithm)."""
+    front, log_fired = state
     T = grid.edges.shape[0] - 1
     for i in range(front.shape[0]):
         capped = grid.capped[i]
@@ -74,8 +76,7 @@ def engage(t, grid, p, c, n, state, x, amount, cap):
         src = grid.coupled_to[i]
         if src >= 0:
             for j in range(n):
-                if fired[src, j] < 1.0:  # 1 ^ e is 1: most steps
-                    amount[j] *= fired[src, j] ** p.elasticity[c, i, j]
+                amount[j] *= power_of_log(log_fired[src, j], p.elasticity[c, i, j])
         for j in range(n):
             demand = amount[j]
             available = front[i, j] + x[ARRIVED, i, j]
@@ -90,7 +91,7 @@ def engage(t, grid, p, c, n, state, x, amount, cap):
     for i in range(front.shape[0]):
         if grid.read[i]:
             for j in range(n):
-                fired[i, j] = x[LOST, i, j] / x[DEMAND, i, j] if x[DEMAND, i, j] > 0.0 else 1.0
+                log_fired[i, j] = log_unit(x[LOST, i, j] / x[DEMAND, i, j] if x[DEMAND, i, j] > 0.0 else 1.0)
 
 
 def stock_flow(lay: Layout, d, i: int) -> list[Variable]:

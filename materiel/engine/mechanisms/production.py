@@ -76,12 +76,16 @@ def capacity(t, grid, p, c, n, ramp, x, scheduled):
     T = grid.edges.shape[0] - 1
     for i in range(ramp.shape[0]):
         x1 = grid.edges[t + 1] - grid.ramp_start[i]
-        amounts(grid.capacity, i * T + t, p.scheduled, c, n, scheduled)
+        dated = grid.scheduled[i]
+        if dated:
+            amounts(grid.capacity, i * T + t, p.scheduled, c, n, scheduled)
         for j in range(n):
             end = _ramp_integral(x1, p.ramp_days[c, i, j])
             frac = (end - ramp[i, j]) / days
             ramp[i, j] = end
-            per_day = p.base[c, i, j] * (1.0 + (p.multiplier[c, i, j] - 1.0) * frac) + scheduled[j] / days
+            per_day = p.base[c, i, j] * (1.0 + (p.multiplier[c, i, j] - 1.0) * frac)
+            if dated:
+                per_day += scheduled[j] / days
             x[CAPACITY, i, j] = per_day * days
             x[WORKERS_NEEDED, i, j] = per_day * YEAR * p.workers_per_unit[c, i, j]
 
