@@ -26,7 +26,7 @@ from materiel.engine.variables import (DEMAND, LOST, PIPELINE, ROWS, SHORTFALL, 
                                        SUPPLY_ROWS, VARIABLES, WORKSHOP)
 
 V = len(VARIABLES)
-CHUNK = 256  # runs stepped together, innermost (docs/performance.md: 128 and 384 are slower)
+CHUNK = 256  # runs stepped together, innermost (docs/performance.md: 128 and 384 were slower on a 4 MiB L2)
 
 
 def compiled_on_disk() -> bool:
