@@ -3,9 +3,9 @@
 Reads the public datasets in the shared data folder (see its SOURCES.md) and prints, per line,
 the numbers written into `materiel/scenario/builtin/russia-ukraine-2022.yaml`:
 
-* Russian equipment losses (artillery and MRLs as schedules; tanks and AFVs printed only, their
-  losses being a share of the field): for each quarter, the average daily
-  loss claimed by Ukraine's General Staff (GS; daily differences of the cumulative series with
+* Russian equipment losses (artillery as a schedule; tanks, AFVs and MRLs printed only, their
+  losses being a share of the field whose range these rates inform): for each quarter, the
+  average daily loss claimed by Ukraine's General Staff (GS; daily differences of the cumulative series with
   the official re-counts taken out) is the *high* end; the same rate times Oryx's share of the
   GS count in that calendar year (visually confirmed losses, a lower bound) is the *low* end.
 * Russian personnel (printed, not a schedule: the line's losses are a share of the troops it
@@ -35,7 +35,7 @@ LAST = pd.Timestamp("2025-06-30")  # last observation in the data copies
 
 # Lines whose losses are a share of what they field (no demand schedule): their quarterly rates
 # are printed, not written as schedules.
-SHARE_OF_FIELD = {"tanks", "afv"}
+SHARE_OF_FIELD = {"tanks", "afv", "mrl"}
 
 # GS column → Oryx (mauforonda log) categories counted as the same line.
 LINES = {

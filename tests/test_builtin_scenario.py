@@ -163,7 +163,7 @@ def test_demand_is_observed_through_2025_then_judged(sc):
 
 def test_demand_ranges_are_real_ranges_where_sources_disagree(sc):
     """Equipment losses span the Oryx floor to the GS claim: every observed point is a range."""
-    for lname in ("artillery", "mrl"):
+    for lname in ("artillery",):
         for day, q in sc.sides["russia"].lines[lname].demand.values.items():
             low, high = support(q)
             assert high > low > 0, f"russia.{lname} {day}"
@@ -294,7 +294,7 @@ def test_demand_values_match_the_derivation_script(sc):
         point = re.match(r"\s+(\d{4}-\d{2}-\d{2}): \{low: ([\d.]+)(?:, likely: ([\d.]+))?, high: ([\d.]+)", text)
         if point and current is not None:
             current[dt.date.fromisoformat(point.group(1))] = tuple(float(g) for g in point.groups()[1:] if g)
-    targets = {name: ("russia", name) for name in ("artillery", "mrl")}
+    targets = {"artillery": ("russia", "artillery")}  # MRL losses are a share of the field: printed for reference
     targets.update({"ukraine tanks": ("ukraine", "tanks"), "ukraine afv": ("ukraine", "afv")})
     assert set(targets) <= set(blocks)
     for block, (side, line) in targets.items():

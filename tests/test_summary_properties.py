@@ -215,7 +215,7 @@ def test_builtin_run_out_dates_are_ordered_and_within_the_horizon(tmp_path):
     doc = json.loads((tmp_path / "s.json").read_text())
     rows = {(r["side"], r["line"]): r["runout"] for r in doc["lines"]}
     assert rows[("russia", "artillery")]["p90"] is None  # ~77% run out: P90 is after the horizon
-    assert rows[("russia", "mrl")]["p50"] is None and rows[("russia", "mrl")]["p90"] is None  # ~22%
+    assert rows[("russia", "mrl")]["p50"] is None and rows[("russia", "mrl")]["p90"] is None  # ~23%
     assert rows[("russia", "drones")] == {**{k: None for k in KEYS}, "probability": None}  # no storage
     for runout in rows.values():
         dated = [runout[k] for k in KEYS if runout[k] is not None]

@@ -8,7 +8,7 @@ and each line coupled to it raises that to its own elasticity:
 
 The exponent and mantissa are read from the float's bits and 2^k is written into them. Exact where
 x = 1 or y = 0 (the result is 1) and at x = 0 (0 for y > 0); elsewhere within (1 + |y · log x|) ×
-2⁻⁵² of `x ** y` relative (tests/test_power.py): about 10⁻¹⁶ for the factors a coupling meets and
+2⁻⁵¹ of `x ** y` relative (tests/test_power.py): about 10⁻¹⁶ for the factors a coupling meets and
 10⁻¹³ for results near the smallest normal double.
 """
 
@@ -24,7 +24,7 @@ _MANTISSA, _ONE = 0x000FFFFFFFFFFFFF, 0x3FF0000000000000  # a double's mantissa 
 _SQRT2 = 1.4142135623730951
 _TWO54 = 18014398509481984.0        # 2^54: a subnormal x times this is normal
 _SMALLEST_NORMAL = 2.2250738585072014e-308
-_LN2_HI, _LN2_LO = 0.6931471803691238, 1.9082149292705877e-10  # ln 2 = hi + lo, hi with 32 trailing zero bits
+_LN2_HI, _LN2_LO = 0.6931471803691238, 1.9082149292705877e-10  # ln 2 = hi + lo; hi ends in 21 zero bits, so k · hi is exact
 _INV_LN2 = 1.4426950408889634
 _ROUND = 6755399441055744.0         # 1.5 · 2^52: v + this rounds v to an integer, held in the low bits
 _UNDERFLOW = -745.2                 # exp below this is below half the smallest subnormal: 0
