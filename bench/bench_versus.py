@@ -68,7 +68,9 @@ def extract(revision: str, into: Path) -> Path:
 
 
 def timed(tree: Path, where: str) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(tree), "NUMBA_CACHE_DIR": str(tree / ".numba-cache")}
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    if tree != REPO:  # an extracted revision: its compiled code cached beside it, in the temporary folder
+        env["NUMBA_CACHE_DIR"] = str(tree / ".numba-cache")
     done = subprocess.run([sys.executable, "-c", TIMING, where], cwd=tree, env=env, check=True,
                           capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
