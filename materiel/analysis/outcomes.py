@@ -191,15 +191,16 @@ def step_quantiles(values: np.ndarray, quantiles=QUANTILES) -> np.ndarray:
 
 
 def _linear_quantiles(values: np.ndarray, qs: np.ndarray) -> np.ndarray:
-    """np.quantile(values, qs, axis=0) to the bit, three times sooner: one partition of each cell's
-    runs laid out contiguously (in the values' own dtype, whose order float64 keeps), then numpy's
-    linear interpolation."""
+    """np.quantile(values, qs, axis=0) to the bit, several times sooner: each cell's runs laid out
+    contiguously and sorted (in the values' own dtype, whose order float64 keeps; numpy's
+    vectorised sort beats a partition at the six ranks three quantiles need), then numpy's linear
+    interpolation."""
     n = values.shape[0]
     cells = np.ascontiguousarray(np.moveaxis(values, 0, -1))
     virtual = (n - 1) * qs
     lo = np.floor(virtual).astype(np.int64)
     hi = np.minimum(lo + 1, n - 1)
-    part = np.partition(cells, np.union1d(lo, hi), axis=-1)
+    part = np.sort(cells, axis=-1)
     out = []
     for a, b, g in zip(lo, hi, virtual - np.floor(virtual)):
         low, high = part[..., a].astype(np.float64), part[..., b].astype(np.float64)
