@@ -88,15 +88,16 @@ def main() -> None:
         trees = {args.before: extract(args.before, Path(tmp) / "before")}
         trees[args.after or "working tree"] = extract(args.after, Path(tmp) / "after") if args.after else REPO
         seconds: dict[str, list[float]] = {name: [] for name in trees}
-        for name, tree in trees.items():
-            print(f"{name}: {timed(tree, where)['kernel']} (compiled, or loaded from the cache)", flush=True)
+        first = {name: timed(tree, where) for name, tree in trees.items()}  # compiles, or loads the cache
+        for name, result in first.items():
+            print(f"{name}: {result['kernel']}", flush=True)
         for k in range(args.rounds):
             for name, tree in trees.items():
                 result = timed(tree, where)
                 seconds[name].append(result["seconds"])
                 print(f"round {k + 1}/{args.rounds} {name}: {result['seconds']:.3f} s", flush=True)
         (before, b), (after, a) = ((name, statistics.median(s)) for name, s in seconds.items())
-        line_steps = result["line_steps"]
+        line_steps = first[before]["line_steps"]
         print(f"\nkernel, 100,000 runs, {'one core' if args.one_core else 'all cores'}, median of {args.rounds} rounds:")
         for name, s in ((before, b), (after, a)):
             print(f"  {name}: {s:.3f} s = {line_steps / s / 1e6:.0f} M line-steps/s")

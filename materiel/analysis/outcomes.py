@@ -200,10 +200,10 @@ def _linear_quantiles(values: np.ndarray, qs: np.ndarray) -> np.ndarray:
     virtual = (n - 1) * qs
     lo = np.floor(virtual).astype(np.int64)
     hi = np.minimum(lo + 1, n - 1)
-    part = np.sort(cells, axis=-1)
+    ordered = np.sort(cells, axis=-1)
     out = []
     for a, b, g in zip(lo, hi, virtual - np.floor(virtual)):
-        low, high = part[..., a].astype(np.float64), part[..., b].astype(np.float64)
+        low, high = ordered[..., a].astype(np.float64), ordered[..., b].astype(np.float64)
         diff = high - low
         out.append(high - diff * (1 - g) if g >= 0.5 else low + diff * g)
     return np.array(out)

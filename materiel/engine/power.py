@@ -22,6 +22,7 @@ from numba.extending import intrinsic, overload
 
 _MANTISSA, _ONE = 0x000FFFFFFFFFFFFF, 0x3FF0000000000000  # a double's mantissa bits; the bits of 1.0
 _SQRT2 = 1.4142135623730951
+_TWO52 = 4503599627370496.0         # 2^52: its bits OR-ed with a small integer i are the bits of 2^52 + i
 _TWO54 = 18014398509481984.0        # 2^54: a subnormal x times this is normal
 _SMALLEST_NORMAL = 2.2250738585072014e-308
 _LN2_HI, _LN2_LO = 0.6931471803691238, 1.9082149292705877e-10  # ln 2 = hi + lo; hi ends in 21 zero bits, so k · hi is exact
@@ -65,7 +66,7 @@ def log_unit(x):
     """log x for 0 ≤ x ≤ 1 (−inf at 0, exactly 0 at 1)."""
     tiny = x < _SMALLEST_NORMAL
     b = _bits_of(x * _TWO54 if tiny else x)
-    e = _double_of(((b >> 52) & 0x7FF) | 0x4330000000000000) - (4503599627370496.0 + 1023.0)  # 2^52 + biased
+    e = _double_of(((b >> 52) & 0x7FF) | _bits_of(_TWO52)) - (_TWO52 + 1023.0)  # the exponent, unbiased, as a double
     e = e - 54.0 if tiny else e
     m = _double_of((b & _MANTISSA) | _ONE)
     high = m > _SQRT2
